@@ -1,0 +1,170 @@
+"""Fixtures. Every test runs on SQLite; with TEST_DATABASE_URL (PostgreSQL) and REDIS_URL set,
+every test runs again on PostgreSQL with Redis as cache, limiter store and ranking."""
+
+import os
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from config import TestingConfig, normalise_database_url
+from titan import create_app
+from titan.auth.accounts import create_user
+from titan.auth.services import hash_password
+from titan.extensions import db, redis_store
+from titan.integrations import mail, sms
+
+TEST_DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL"))
+TEST_REDIS_URL = os.environ.get("REDIS_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
+# Tables a test may fill; `operations` is seeded by a migration and kept.
+TEST_TABLES = ("revoked_tokens", "phone_codes", "records", "referral_codes", "points", "series", "users")
+PASSWORD = "correct-horse-42"
+
+
+def pytest_report_header(config):
+    lines = [f"titan backends: {', '.join(BACKENDS)}"]
+    if not TEST_DATABASE_URL:
+        lines.append("titan: TEST_DATABASE_URL not set, PostgreSQL runs skipped")
+    if not TEST_REDIS_URL:
+        lines.append("titan: REDIS_URL not set, Redis runs skipped")
+    return lines
+
+
+def reset_postgres_schema(url):
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database(request, tmp_path_factory):
+    """A migrated database for the whole session: SQLite in a temp dir, or the PostgreSQL given."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'titan-test.db'}"
+        redis_url = None
+    else:
+        url = TEST_DATABASE_URL
+        redis_url = TEST_REDIS_URL
+        reset_postgres_schema(url)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return {"backend": request.param, "url": url, "redis_url": redis_url}
+
+
+@pytest.fixture
+def backend(database):
+    return database["backend"]
+
+
+@pytest.fixture
+def make_app(database):
+    """Build an app on the test database; several may share it (as several workers would)."""
+    prefix = f"titan-test-{uuid.uuid4().hex[:12]}:"
+    apps = []
+
+    def make(**overrides):
+        settings = {
+            "SQLALCHEMY_DATABASE_URI": database["url"],
+            "REDIS_URL": database["redis_url"],
+            "REDIS_KEY_PREFIX": prefix,
+        }
+        settings.update(overrides)
+        app = create_app(TestingConfig, **settings)
+        apps.append(app)
+        return app
+
+    yield make
+    if apps:
+        clean(apps[0], prefix)
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def clean(app, prefix):
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"TRUNCATE {', '.join(TEST_TABLES)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in TEST_TABLES:
+                    connection.execute(text(f"DELETE FROM {table}"))
+        client = redis_store.client
+        if client is not None:
+            keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+            if keys:
+                client.delete(*keys)
+
+
+@pytest.fixture
+def app(make_app):
+    app = make_app()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def outbox(app):
+    """E-mails sent (MAIL_BACKEND=memory)."""
+    return mail.outbox(app)
+
+
+@pytest.fixture
+def sms_outbox(app):
+    return sms.outbox(app)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a user directly (with a password hash when `password` is given)."""
+
+    def make(email=None, password=PASSWORD, **fields):
+        if password is not None:
+            fields["password_hash"] = hash_password(password)
+        user = create_user(email=email, **fields)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def token_for(client):
+    """Sign in through the API and return the token response body."""
+
+    def sign_in(login, password=PASSWORD):
+        response = client.post("/api/v1/auth/token", data={"grant_type": "password", "username": login, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    return sign_in
+
+
+@pytest.fixture
+def auth_header(token_for):
+    def header(login, password=PASSWORD):
+        return {"Authorization": f"Bearer {token_for(login, password)['access_token']}"}
+
+    return header
+
+
+@pytest.fixture
+def user(make_user):
+    return make_user(email="member@example.com", username="member")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(email="admin@example.com", username="admin", is_admin=True)

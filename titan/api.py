@@ -1,0 +1,40 @@
+"""flask-smorest pieces shared by every API blueprint."""
+
+import flask_smorest
+import marshmallow as ma
+from webargs.flaskparser import FlaskParser
+
+
+class ArgumentsParser(FlaskParser):
+    # The contract answers invalid input with 400, not webargs' default 422.
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = ArgumentsParser()
+    # `json_or_form` documents as a form (what Swagger UI's OAuth2 flow sends) and also takes JSON.
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "json_or_form": "application/x-www-form-urlencoded",
+    }
+
+
+
+
+class ErrorSchema(ma.Schema):
+    """The error envelope (documentation only; `titan.errors` builds it)."""
+
+    code = ma.fields.Integer(required=True, metadata={"description": "HTTP status code", "example": 404})
+    status = ma.fields.String(required=True, metadata={"description": "HTTP status phrase", "example": "Not Found"})
+    message = ma.fields.String(metadata={"description": "What went wrong, for people", "example": "Referral code not found"})
+    errors = ma.fields.Dict(
+        metadata={"description": 'Invalid input by location and field: `{"json": {"email": ["..."]}}`'}
+    )
+    detail = ma.fields.String(metadata={"description": "Same as `message`, on the waitlist (SPA) routes only"})
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        """Errors are handled by `titan.errors` for the whole app, pages included."""

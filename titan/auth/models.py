@@ -1,0 +1,107 @@
+"""Accounts: users, revoked tokens, phone login codes."""
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from titan.common.types import UTCDateTime, utcnow
+from titan.extensions import db
+
+WAITLIST_WAITING = "waiting"
+WAITLIST_ADMITTED = "admitted"
+
+
+def start_balance():
+    return current_app.config["CALCULATOR_START_BALANCE"]
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
+        CheckConstraint("referral_count >= 0", name="referral_count_not_negative"),
+        CheckConstraint("referred_by_id IS NULL OR referred_by_id <> id", name="not_self_referred"),
+        CheckConstraint(
+            "waitlist_status IS NULL OR waitlist_status IN ('waiting', 'admitted')", name="waitlist_status_known"
+        ),
+        CheckConstraint(
+            "(waitlist_rank IS NULL) = (waitlist_status IS NULL OR waitlist_status <> 'waiting')",
+            name="rank_only_while_waiting",
+        ),
+        # Waiting users in position order; admitted and non-waitlist users are not in the index at all.
+        Index(
+            "ix_users_waitlist_rank",
+            "waitlist_rank",
+            "id",
+            postgresql_where=text("waitlist_rank IS NOT NULL"),
+            sqlite_where=text("waitlist_rank IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # Two addresses that reach the same person share this key (see titan.common.identity).
+    email_identity: Mapped[str | None] = mapped_column(String(254), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    username: Mapped[str | None] = mapped_column(String(30), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    first_name: Mapped[str] = mapped_column(String(150), default="", server_default="")
+    last_name: Mapped[str] = mapped_column(String(150), default="", server_default="")
+    company: Mapped[str | None] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(200))
+    avatar_url: Mapped[str | None] = mapped_column(String(500))
+
+    invite_code: Mapped[str] = mapped_column(String(8), unique=True)
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    signup_code: Mapped[str | None] = mapped_column(String(32))
+    referral_count: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    waitlist_status: Mapped[str | None] = mapped_column(String(10))
+    # Position key while waiting: id - BOOST * referral_count (NULL once admitted); ties go by id.
+    waitlist_rank: Mapped[int | None] = mapped_column()
+    joined_waitlist_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    balance: Mapped[int] = mapped_column(default=start_balance)
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    referred_by: Mapped["User | None"] = relationship(remote_side=[id], lazy="raise")
+
+    def __repr__(self):
+        return f"<User {self.id} {self.email or self.phone or self.username}>"
+
+    @property
+    def display_name(self):
+        full = f"{self.first_name} {self.last_name}".strip()
+        return full or self.username or self.email or self.phone or f"user {self.id}"
+
+
+class RevokedToken(db.Model):
+    """A JWT that was logged out; refused until it would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jti: Mapped[str] = mapped_column(String(64), unique=True)
+    token_type: Mapped[str] = mapped_column(String(10))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PhoneCode(db.Model):
+    """The one live login code of a phone number (a new request replaces it)."""
+
+    __tablename__ = "phone_codes"
+    __table_args__ = (CheckConstraint("attempts_left >= 0", name="attempts_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts_left: Mapped[int] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,62 @@
+"""The list envelope every list route returns: `{items, total, page, per_page, pages}`."""
+
+import math
+
+import marshmallow as ma
+from marshmallow import validate
+from sqlalchemy import func, select
+
+from titan.extensions import db
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+
+
+class PageArgsSchema(ma.Schema):
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = ma.fields.Integer(load_default=DEFAULT_PER_PAGE, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+
+
+def sortable_list_args(name, sort_columns, default_sort="id", default_direction="asc", search_help=None):
+    """A query-string schema with paging, `search`, `sort_by` (only the named columns) and `direction`."""
+    fields = {
+        "search": ma.fields.String(
+            validate=validate.Length(max=200), metadata={"description": search_help or "Text to search for."}
+        ),
+        "sort_by": ma.fields.String(load_default=default_sort, validate=validate.OneOf(sort_columns)),
+        "direction": ma.fields.String(load_default=default_direction, validate=validate.OneOf(("asc", "desc"))),
+    }
+    return PageArgsSchema.from_dict(fields, name=name)
+
+
+_page_schemas = {}
+
+
+def page_schema(item_schema):
+    """The envelope schema for a list of `item_schema`, named after it for the OpenAPI document."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    if name not in _page_schemas:
+        _page_schemas[name] = ma.Schema.from_dict(
+            {
+                "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+                "total": ma.fields.Integer(required=True),
+                "page": ma.fields.Integer(required=True),
+                "per_page": ma.fields.Integer(required=True),
+                "pages": ma.fields.Integer(required=True),
+            },
+            name=name,
+        )
+    return _page_schemas[name]
+
+
+def paginate(statement, page, per_page):
+    """Run `statement` for one page: two queries whatever the page (a count and the rows)."""
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return {
+        "items": items,
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "pages": math.ceil(total / per_page) if total else 0,
+    }

@@ -1,0 +1,27 @@
+"""One unit of work per request: commit once, then run what must wait for the commit."""
+
+import logging
+
+from titan.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def after_commit(callback):
+    """Run `callback` once the current transaction commits (dropped if it never does)."""
+    db.session.info.setdefault("after_commit", []).append(callback)
+
+
+def commit():
+    callbacks = db.session.info.pop("after_commit", [])
+    db.session.commit()
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # noqa: BLE001 - the data is committed; a side effect may not undo it
+            log.exception("after-commit step %s failed", getattr(callback, "__name__", callback))
+
+
+def rollback():
+    db.session.info.pop("after_commit", None)
+    db.session.rollback()

@@ -1,0 +1,24 @@
+"""Demo data for `flask --app wsgi demo`: safe to run again and again."""
+
+from sqlalchemy import select
+
+from titan.auth.accounts import create_user
+from titan.auth.models import User
+from titan.common.transactions import after_commit, commit
+from titan.extensions import db
+from titan.referrals import ranking
+
+DEMO_WAITLIST = ("ada@example.com", "grace@example.com", "alan@example.com", "katherine@example.com")
+
+
+def ensure_waitlist_users():
+    existing = set(db.session.scalars(select(User.email).where(User.email.in_(DEMO_WAITLIST))))
+    added = [create_user(email=email, waitlist=True) for email in DEMO_WAITLIST if email not in existing]
+    for user in added:
+        after_commit(lambda user=user: ranking.record_joined(user))
+    commit()
+    return f"waitlist: {len(added)} demo users added, {len(existing)} already there"
+
+
+def load_demo_data():
+    yield ensure_waitlist_users()

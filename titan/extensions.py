@@ -1,0 +1,63 @@
+"""Extension objects, created unbound here and bound to the app in `create_app`."""
+
+import redis
+from flask import current_app
+from flask_caching import Cache
+from flask_cors import CORS
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from flask_limiter.util import get_remote_address
+
+from titan.api import Api
+
+# Named constraints keep Alembic migrations portable between SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class RedisStore:
+    """The shared Redis connection, or None when `REDIS_URL` is not set."""
+
+    def init_app(self, app):
+        url = app.config.get("REDIS_URL")
+        client = None
+        if url:
+            timeout = app.config["REDIS_SOCKET_TIMEOUT"]
+            client = redis.Redis.from_url(
+                url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=30
+            )
+        app.extensions["titan_redis"] = client
+
+    @property
+    def client(self):
+        return current_app.extensions.get("titan_redis")
+
+    def key(self, *parts):
+        return current_app.config["REDIS_KEY_PREFIX"] + ":".join(str(part) for part in parts)
+
+
+# Objects stay readable after commit, so post-commit work (mail, ranking) issues no reloads.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+migrate = Migrate(compare_type=True, render_as_batch=True)
+jwt = JWTManager()
+api = Api()
+cache = Cache()
+limiter = Limiter(key_func=get_remote_address)
+cors = CORS()
+csrf = CSRFProtect()
+redis_store = RedisStore()

@@ -1,0 +1,1 @@
+"""Clients for outside services. Each has a configurable base URL and a timeout."""

@@ -1,0 +1,24 @@
+import click
+from flask.cli import AppGroup
+
+from titan.referrals import ranking, services
+
+waitlist_cli = AppGroup("waitlist", help="Run the waitlist.")
+
+
+@waitlist_cli.command("admit")
+@click.argument("count", type=click.IntRange(min=1, max=100_000))
+def admit(count):
+    """Admit the next COUNT waiting users (they get an email)."""
+    admitted = services.admit_next(count)
+    click.echo(f"Admitted {len(admitted)} users.")
+
+
+@waitlist_cli.command("rebuild-ranking")
+def rebuild_ranking():
+    """Rebuild the Redis ranking set from the database (no-op without REDIS_URL)."""
+    count = ranking.rebuild()
+    if count is None:
+        click.echo("No Redis configured (or a rebuild is already running): positions come from the database.")
+    else:
+        click.echo(f"Ranking rebuilt: {count} waiting users.")

@@ -1,0 +1,165 @@
+"""Waitlist positions.
+
+A waiting user's key is `(waitlist_rank, id)` with `waitlist_rank = id - BOOST * referral_count`,
+kept in the users table (the source of truth, indexed) and, when Redis is configured, mirrored in
+a Redis sorted set whose ZRANK answers a position in O(log n) however long the list is. Members
+are zero-padded ids, so Redis breaks equal scores by id exactly as the database key does.
+
+Without Redis, the position is an index range count in the database. If Redis is unreachable,
+or a waiting user is missing from the set, the database answers; the set is rebuilt from the
+database when it is missing (a Redis restart) and by `flask --app wsgi waitlist rebuild-ranking`.
+"""
+
+import logging
+
+from redis.exceptions import RedisError
+from sqlalchemy import and_, func, or_, select
+
+from titan.auth.models import WAITLIST_WAITING, User
+from titan.extensions import db, redis_store
+
+log = logging.getLogger(__name__)
+MEMBER_WIDTH = 12
+REBUILD_BATCH = 10_000
+REBUILD_LOCK_SECONDS = 300
+
+
+def member(user_id):
+    return str(user_id).zfill(MEMBER_WIDTH)
+
+
+def keys():
+    return {
+        "rank": redis_store.key("waitlist", "rank"),
+        "total": redis_store.key("waitlist", "total"),
+        "ready": redis_store.key("waitlist", "ready"),
+        "lock": redis_store.key("waitlist", "rebuild-lock"),
+    }
+
+
+def database_position(user):
+    ahead = db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(
+            or_(
+                User.waitlist_rank < user.waitlist_rank,
+                and_(User.waitlist_rank == user.waitlist_rank, User.id < user.id),
+            )
+        )
+    )
+    return ahead + 1
+
+
+def database_total():
+    return db.session.scalar(select(func.count()).select_from(User).where(User.waitlist_status.is_not(None)))
+
+
+def ready_client():
+    """The Redis client if the sorted set is built and usable, else None (the database answers)."""
+    client = redis_store.client
+    if client is None:
+        return None
+    try:
+        if client.exists(keys()["ready"]):
+            return client
+        rebuild(client)
+        return client if client.exists(keys()["ready"]) else None
+    except RedisError as error:
+        log.warning("waitlist ranking falls back to the database: %s", error)
+        return None
+
+
+def position(user):
+    """1-based place among waiting users; None for anyone not waiting."""
+    if user.waitlist_status != WAITLIST_WAITING:
+        return None
+    client = ready_client()
+    if client is not None:
+        try:
+            rank = client.zrank(keys()["rank"], member(user.id))
+        except RedisError as error:
+            log.warning("waitlist rank read failed: %s", error)
+            rank = None
+        if rank is not None:
+            return rank + 1
+        log.warning("user %s missing from the ranking set; re-adding", user.id)
+        _write(lambda client: client.zadd(keys()["rank"], {member(user.id): user.waitlist_rank}))
+    return database_position(user)
+
+
+def total_registered():
+    client = ready_client()
+    if client is not None:
+        try:
+            total = client.get(keys()["total"])
+            if total is not None:
+                return int(total)
+        except RedisError as error:
+            log.warning("waitlist total read failed: %s", error)
+    return database_total()
+
+
+def _write(operation):
+    """Mirror a committed change into Redis; a failure is logged (a rebuild heals it)."""
+    client = redis_store.client
+    if client is None:
+        return
+    try:
+        if client.exists(keys()["ready"]):
+            operation(client)
+    except RedisError as error:
+        log.warning("waitlist ranking update failed (run `flask waitlist rebuild-ranking`): %s", error)
+
+
+def record_joined(user):
+    def add(client):
+        pipe = client.pipeline()
+        pipe.zadd(keys()["rank"], {member(user.id): user.waitlist_rank})
+        pipe.incr(keys()["total"])
+        pipe.execute()
+
+    _write(add)
+
+
+def record_referral(referrer_id, boost):
+    _write(lambda client: client.zadd(keys()["rank"], {member(referrer_id): -boost}, xx=True, incr=True))
+
+
+def record_admitted(user_ids):
+    if user_ids:
+        _write(lambda client: client.zrem(keys()["rank"], *[member(user_id) for user_id in user_ids]))
+
+
+def rebuild(client=None):
+    """Rebuild the sorted set and total from the database; returns the number of waiting users.
+
+    Built under a temporary key and swapped in with RENAME, so readers never see half a set.
+    """
+    client = client or redis_store.client
+    if client is None:
+        return None
+    names = keys()
+    if not client.set(names["lock"], "1", nx=True, ex=REBUILD_LOCK_SECONDS):
+        return None  # another worker is rebuilding; readers use the database meanwhile
+    try:
+        building = names["rank"] + ":building"
+        client.delete(building)
+        count = 0
+        rows = db.session.execute(
+            select(User.id, User.waitlist_rank).where(User.waitlist_rank.is_not(None)).execution_options(yield_per=REBUILD_BATCH)
+        )
+        for batch in rows.partitions():
+            client.zadd(building, {member(user_id): rank for user_id, rank in batch})
+            count += len(batch)
+        pipe = client.pipeline()
+        if count:
+            pipe.rename(building, names["rank"])
+        else:
+            pipe.delete(names["rank"])
+        pipe.set(names["total"], database_total())
+        pipe.set(names["ready"], "1")
+        pipe.execute()
+        return count
+    finally:
+        client.delete(names["lock"])
