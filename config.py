@@ -12,7 +12,7 @@ from dotenv import load_dotenv
 BASE_DIR = Path(__file__).resolve().parent
 load_dotenv(BASE_DIR / ".env")
 
-INSECURE_DEFAULT_SECRET = "dev-insecure-change-me"
+INSECURE_DEFAULT_SECRET = "dev-only-insecure-secret-change-me-in-production"
 
 
 def env_str(name, default=None):
@@ -87,6 +87,7 @@ class Config:
     JWT_TOKEN_LOCATION = ["headers"]
     JWT_ALGORITHM = "HS256"
     JWT_DECODE_ALGORITHMS = ["HS256"]
+    JWT_COOKIE_CSRF_PROTECT = False  # tokens travel in the Authorization header only
 
     PASSWORD_HASH_METHOD = env_str("PASSWORD_HASH_METHOD", "scrypt")
 

@@ -17,6 +17,7 @@ def create_app(config=None, **overrides):
     app = Flask(__name__, template_folder="../templates", static_folder="../static", instance_relative_config=True)
     app.config.from_object(config or settings.config_from_environment())
     app.config.update(overrides)
+    app.json.sort_keys = False
     check_production_secrets(app)
     configure_database(app)
 
