@@ -124,9 +124,10 @@ def register_blueprints(app):
     from titan.auth.routes import blp as auth_blp
     from titan.auth.routes import users_blp
     from titan.health import blp as health_blp
+    from titan.referrals.routes import blp as referrals_blp
 
     app.url_map.strict_slashes = False
-    for blueprint in (health_blp, auth_blp, users_blp):
+    for blueprint in (health_blp, auth_blp, users_blp, referrals_blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from titan.auth.accounts import check_email_allowed, code_in_use, create_user, email_taken
 from titan.auth.models import WAITLIST_ADMITTED, WAITLIST_WAITING, User
 from titan.common.codes import generate_code, normalise_code
-from titan.common.exceptions import Conflict, InvalidInput, NotFound
+from titan.common.exceptions import Conflict, InvalidInput, NotFound, Unauthorized
 from titan.common.identity import email_identity
 from titan.common.pagination import paginate
 from titan.common.transactions import after_commit, commit, rollback
@@ -206,6 +206,13 @@ def get_user(user_id):
     return user
 
 
+def get_session_user(user_id):
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise Unauthorized("Join the waitlist or log in with your referral code first.")
+    return user
+
+
 def user_by_code(code):
     return get_user(cached_code_owner_id(code))
 
@@ -264,18 +271,22 @@ def admit_next(count):
 
 
 def active_code(user):
-    code = db.session.scalar(
+    return db.session.scalar(
         select(ReferralCode).where(
             ReferralCode.owner_id == user.id, ReferralCode.status == CODE_ACTIVE, ReferralCode.expires_at > utcnow()
         )
     )
+
+
+def require_active_code(user):
+    code = active_code(user)
+    if code is None:
+        raise NotFound("You have no active referral code.")
     return code
 
 
 def create_referral_code(user, expires_at, code=None):
     now = utcnow()
-    if expires_at.tzinfo is None:
-        expires_at = expires_at.replace(tzinfo=timezone.utc)
     if expires_at <= now:
         raise InvalidInput("Expires time less than current time", field="expires_at")
     if active_code(user) is not None:

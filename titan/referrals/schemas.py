@@ -1,0 +1,76 @@
+from datetime import timezone
+
+import marshmallow as ma
+
+from titan.common.fields import EmailAddress, ReferralCodeField
+from titan.common.types import utcnow
+
+REQUIRED = {"required": "This field is required."}
+
+
+class JoinSchema(ma.Schema):
+    """The single-page app posts JSON or a form, sometimes with extra fields."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+    email = EmailAddress(required=True, error_messages=REQUIRED)
+
+
+class UserDataSchema(ma.Schema):
+    referral_count = ma.fields.Integer(required=True)
+    referral_code = ma.fields.String(required=True, metadata={"description": "The user's invite code."})
+    wait_list_position = ma.fields.Integer(
+        required=True, allow_none=True, metadata={"description": "1-based; null once admitted or if not waiting."}
+    )
+    total_registered = ma.fields.Integer(required=True, metadata={"description": "Everyone who joined the waitlist."})
+    referral_url = ma.fields.String(required=True)
+
+
+class WaitlistUserDetailSchema(UserDataSchema):
+    email = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "Masked (`j***@example.com`) when found by code only."}
+    )
+
+
+class UserDetailQuerySchema(ma.Schema):
+    email = EmailAddress()
+    code = ReferralCodeField()
+
+
+class ReferralCodeCreateSchema(ma.Schema):
+    code = ReferralCodeField(metadata={"description": "4-32 letters and digits; generated when left out."})
+    expires_at = ma.fields.AwareDateTime(
+        required=True,
+        default_timezone=timezone.utc,
+        metadata={"description": "ISO 8601 (UTC when no offset is given); must be in the future."},
+    )
+
+
+class ReferralCodeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    expires_at = ma.fields.DateTime()
+    is_active = ma.fields.Method("active_now", metadata={"type": "boolean"})
+    status = ma.fields.String(metadata={"description": "`active`, `revoked` (deleted) or `expired`."})
+    created_at = ma.fields.DateTime()
+
+    def active_now(self, code):
+        return code.is_active_at(utcnow())
+
+
+class CodeLookupQuerySchema(ma.Schema):
+    email = EmailAddress(required=True)
+
+
+class CodeLookupSchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    expires_at = ma.fields.DateTime(allow_none=True, metadata={"description": "null for an invite code (never expires)."})
+
+
+class ReferredUserSchema(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()
+    email = ma.fields.String(allow_none=True, metadata={"description": "Only for the referrer themself or an admin."})
+    phone = ma.fields.String(allow_none=True, metadata={"description": "Only for the referrer themself or an admin."})
