@@ -123,11 +123,12 @@ def register_extensions(app):
 def register_blueprints(app):
     from titan.auth.routes import blp as auth_blp
     from titan.auth.routes import users_blp
+    from titan.calculator.routes import blp as calculator_blp
     from titan.health import blp as health_blp
     from titan.referrals.routes import blp as referrals_blp
 
     app.url_map.strict_slashes = False
-    for blueprint in (health_blp, auth_blp, users_blp, referrals_blp):
+    for blueprint in (health_blp, auth_blp, users_blp, referrals_blp, calculator_blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
 

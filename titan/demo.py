@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from titan.auth.accounts import create_user
 from titan.auth.models import User
+from titan.calculator import services as calculator
 from titan.common.transactions import after_commit, commit
 from titan.extensions import db
 from titan.referrals import ranking
@@ -20,5 +21,13 @@ def ensure_waitlist_users():
     return f"waitlist: {len(added)} demo users added, {len(existing)} already there"
 
 
+def ensure_calculator_users():
+    added = calculator.ensure_demo_users()
+    if not added:
+        return "calculator: demo users already there"
+    return f"calculator: demo users added: {', '.join(added)} (password {calculator.DEMO_PASSWORD})"
+
+
 def load_demo_data():
     yield ensure_waitlist_users()
+    yield ensure_calculator_users()
