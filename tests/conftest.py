@@ -5,6 +5,7 @@ import os
 import uuid
 
 import pytest
+import redis
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -12,7 +13,7 @@ from config import TestingConfig, normalise_database_url
 from titan import create_app
 from titan.auth.accounts import create_user
 from titan.auth.services import hash_password
-from titan.extensions import db, redis_store
+from titan.extensions import db
 from titan.integrations import mail, sms
 
 TEST_DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL"))
@@ -80,27 +81,29 @@ def make_app(database):
         return app
 
     yield make
-    if apps:
-        clean(apps[0], prefix)
     for app in apps:
         with app.app_context():
+            db.session.remove()
             db.engine.dispose()
+    clean(database, prefix)
 
 
-def clean(app, prefix):
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text(f"TRUNCATE {', '.join(TEST_TABLES)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in TEST_TABLES:
-                    connection.execute(text(f"DELETE FROM {table}"))
-        client = redis_store.client
-        if client is not None:
-            keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
-            if keys:
-                client.delete(*keys)
+def clean(database, prefix):
+    """Empty the tables a test may have filled and its Redis keys (whatever apps it made)."""
+    engine = create_engine(database["url"])
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(TEST_TABLES)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in TEST_TABLES:
+                connection.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+    if database["redis_url"]:
+        client = redis.Redis.from_url(database["redis_url"])
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
 
 
 @pytest.fixture

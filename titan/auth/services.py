@@ -297,7 +297,7 @@ def update_profile(user, changes):
     return user
 
 
-def list_users(search, sort_by, direction, page, per_page):
+def list_users(sort_by, direction, page, per_page, search=None):
     statement = select(User)
     if search:
         statement = statement.where(
