@@ -125,12 +125,23 @@ def register_blueprints(app):
     from titan.auth.routes import users_blp
     from titan.calculator.routes import blp as calculator_blp
     from titan.health import blp as health_blp
+    from titan.market.routes import blp as market_blp
     from titan.referrals.routes import blp as referrals_blp
 
     app.url_map.strict_slashes = False
-    for blueprint in (health_blp, auth_blp, users_blp, referrals_blp, calculator_blp):
+    for blueprint in (health_blp, auth_blp, users_blp, referrals_blp, calculator_blp, market_blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
+    register_pages(app)
+
+
+def register_pages(app):
+    """The server-rendered pages and the admin panel: plain blueprints that keep CSRF protection."""
+    from titan.pages.admin import init_admin
+    from titan.pages.routes import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    init_admin(app)
 
 
 def register_error_handlers(app):

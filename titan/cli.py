@@ -3,6 +3,7 @@
 import click
 
 from titan.auth.cli import auth_cli, users_cli
+from titan.market.cli import market_cli
 from titan.referrals.cli import waitlist_cli
 
 
@@ -16,5 +17,5 @@ def demo():
 
 
 def register_commands(app):
-    for command in (users_cli, auth_cli, waitlist_cli, demo):
+    for command in (users_cli, auth_cli, waitlist_cli, market_cli, demo):
         app.cli.add_command(command)

@@ -7,6 +7,7 @@ from titan.auth.models import User
 from titan.calculator import services as calculator
 from titan.common.transactions import after_commit, commit
 from titan.extensions import db
+from titan.market import services as market
 from titan.referrals import ranking
 
 DEMO_WAITLIST = ("ada@example.com", "grace@example.com", "alan@example.com", "katherine@example.com")
@@ -31,3 +32,4 @@ def ensure_calculator_users():
 def load_demo_data():
     yield ensure_waitlist_users()
     yield ensure_calculator_users()
+    yield market.load_demo_series()

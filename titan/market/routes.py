@@ -1,0 +1,56 @@
+from flask import current_app
+
+from titan.api import Blueprint
+from titan.market import services
+from titan.market.schemas import ChartQuerySchema, ChartSchema, StatRowSchema
+
+blp = Blueprint(
+    "market",
+    __name__,
+    url_prefix="/api",
+    description=(
+        "The Titan portfolio against the S&P 500: the chart the single-page app draws and its "
+        "statistics. The S&P 500 is Robert Shiller's monthly index level (without dividends). "
+        "**The `titan` series shipped with the demo data is demo data, not a real portfolio:** a "
+        "10-month trend-following rule applied to the S&P 500 (hold the index in a month if it "
+        "closed the month before above its 10-month simple moving average, else cash at 0%)."
+    ),
+)
+
+
+def json_response(text):
+    # The payload is cached as JSON text: returning it as it is skips re-serialising it per request.
+    return current_app.response_class(text, mimetype="application/json")
+
+
+@blp.route("/chart/")
+@blp.arguments(ChartQuerySchema, location="query")
+@blp.response(200, ChartSchema)
+def chart(args):
+    """Growth of 10,000: Titan and the S&P 500 over a period.
+
+    Both series are rebased to 10,000 at the first date of the period, on the dates both have,
+    oldest first; `labels` are those dates as Unix seconds (midnight UTC). Every period ends at the
+    latest date both series have. `all` starts at the first common date; `ytd` at the last common
+    date of the previous year; `1y`, `3y`, `5y`, `10y` at the latest common date on or before the
+    end date that many years earlier (a shorter history starts at its first date). With no data
+    loaded, the three lists are empty. Invalid `period`: 400 `{"period": ["Must be one of: ..."]}`.
+    """
+    return json_response(services.chart_json(args["period"]))
+
+
+@blp.route("/stats/")
+@blp.response(200, StatRowSchema(many=True))
+def stats():
+    """Statistics of both series over their whole common range.
+
+    Percentages are numbers (12.34 means 12.34%). Points a year are inferred from the data's
+    spacing (12 for monthly data). Rows: total return; annualized return (compound, over
+    intervals / points-a-year years); annualized volatility (sample standard deviation of the
+    periodic returns × √points-a-year); Sharpe ratio (annualized mean return / annualized
+    volatility, risk-free rate 0); max drawdown (deepest fall from a running peak, negative); best
+    and worst calendar year (last value of a year over the last value of the year before, complete
+    years only). A row that cannot be computed (too little data) is left out; with no data loaded
+    the list is empty.
+    """
+    return json_response(services.statistics_json())
