@@ -179,6 +179,7 @@ class TestingConfig(Config):
     RANDOM_ORG_API_KEY = None
     WTF_CSRF_ENABLED = False
     PUBLIC_BASE_URL = "http://titan.test"
+    LOG_LEVEL = "WARNING"
 
 
 class ProductionConfig(Config):

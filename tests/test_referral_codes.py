@@ -1,0 +1,207 @@
+"""User-created referral codes (SPEC §5 "Referrals")."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from titan.common.codes import CODE_ALPHABET
+from titan.common.types import utcnow
+from titan.extensions import db
+from titan.referrals.models import ReferralCode
+
+CODES = "/api/v1/referral-codes"
+
+
+def in_days(days):
+    return (utcnow() + timedelta(days=days)).isoformat()
+
+
+@pytest.fixture
+def headers(user, auth_header):
+    return auth_header("member")
+
+
+def create(client, headers, **body):
+    return client.post(CODES, headers=headers, json={"expires_at": in_days(7)} | body)
+
+
+def test_create_with_a_chosen_code(client, headers):
+    response = create(client, headers, code="Summer2026")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["code"] == "SUMMER2026" and body["is_active"] is True
+    assert set(body) >= {"id", "code", "expires_at", "is_active", "created_at"}
+
+
+def test_create_generates_a_code_when_none_is_given(client, headers):
+    body = create(client, headers).get_json()
+    assert len(body["code"]) == 8 and set(body["code"]) <= set(CODE_ALPHABET)
+
+
+def test_naive_expiry_is_read_as_utc(client, headers):
+    naive = (utcnow() + timedelta(days=1)).replace(tzinfo=None).isoformat()
+    response = client.post(CODES, headers=headers, json={"expires_at": naive})
+    assert response.status_code == 201
+    assert response.get_json()["expires_at"].endswith("+00:00")
+
+
+def test_expiry_in_the_past_is_400(client, headers):
+    response = create(client, headers, expires_at=in_days(-1))
+    assert response.status_code == 400
+    assert response.get_json()["errors"]["json"]["expires_at"] == ["Expires time less than current time"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"code": "abc"},
+        {"code": "x" * 33},
+        {"code": "no-dashes"},
+        {"code": 1234},
+        {"expires_at": "tomorrow"},
+        {"expires_at": None},
+    ],
+)
+def test_bad_input_is_400(client, headers, body):
+    assert create(client, headers, **body).status_code == 400
+
+
+def test_missing_expiry_is_400(client, headers):
+    assert client.post(CODES, headers=headers, json={"code": "GOODCODE"}).status_code == 400
+
+
+def test_only_one_active_code_at_a_time(client, headers):
+    assert create(client, headers, code="FIRST123").status_code == 201
+    response = create(client, headers, code="SECOND12")
+    assert response.status_code == 409
+
+
+def test_the_database_enforces_one_active_code_per_user(app, user):
+    db.session.add(ReferralCode(owner_id=user.id, code="ONE11111", expires_at=utcnow() + timedelta(days=1)))
+    db.session.commit()
+    db.session.add(ReferralCode(owner_id=user.id, code="TWO22222", expires_at=utcnow() + timedelta(days=1)))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_an_expired_code_does_not_block_a_new_one(client, headers, user):
+    db.session.add(ReferralCode(owner_id=user.id, code="OLDONE11", expires_at=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    assert create(client, headers, code="NEWONE11").status_code == 201
+    listed = client.get(CODES, headers=headers).get_json()["items"]
+    assert {(item["code"], item["status"], item["is_active"]) for item in listed} == {
+        ("NEWONE11", "active", True),
+        ("OLDONE11", "expired", False),
+    }
+
+
+def test_code_taken_by_another_code_or_an_invite_code_is_409(client, headers, make_user):
+    other = make_user(email="other@example.com", username="other")
+    db.session.add(ReferralCode(owner_id=other.id, code="TAKEN123", expires_at=utcnow() + timedelta(days=1)))
+    db.session.commit()
+    assert create(client, headers, code="taken123").status_code == 409
+    assert create(client, headers, code=other.invite_code).status_code == 409
+
+
+def test_list_active_and_delete(client, headers):
+    create(client, headers, code="FIRST123")
+    assert client.delete(f"{CODES}/first123", headers=headers).status_code == 204
+    create(client, headers, code="SECOND12")
+    listed = client.get(CODES, headers=headers).get_json()
+    assert [item["code"] for item in listed["items"]] == ["SECOND12", "FIRST123"]
+    assert listed["total"] == 2 and listed["pages"] == 1
+    assert [item["is_active"] for item in listed["items"]] == [True, False]
+    assert client.get(f"{CODES}/active", headers=headers).get_json()["code"] == "SECOND12"
+    assert client.delete(f"{CODES}/SECOND12", headers=headers).status_code == 204
+    assert client.get(f"{CODES}/active", headers=headers).status_code == 404
+
+
+def test_cannot_delete_someone_elses_code(client, headers, make_user, auth_header):
+    make_user(email="other@example.com", username="other")
+    create(client, auth_header("other"), code="THEIRS12")
+    assert client.delete(f"{CODES}/THEIRS12", headers=headers).status_code == 404
+    assert client.delete(f"{CODES}/NOTHING1", headers=headers).status_code == 404
+
+
+def test_codes_need_a_token(client):
+    assert client.get(CODES).status_code == 401
+    assert client.post(CODES, json={"expires_at": in_days(1)}).status_code == 401
+
+
+def test_lookup_by_email(client, headers, user):
+    response = client.get(f"{CODES}/lookup?email=MEMBER@example.com")
+    assert response.get_json() == {"code": user.invite_code, "expires_at": None}
+    create(client, headers, code="PROMO2026")
+    body = client.get(f"{CODES}/lookup?email=member@example.com").get_json()
+    assert body["code"] == "PROMO2026" and body["expires_at"]
+    assert client.get(f"{CODES}/lookup?email=ghost@example.com").status_code == 404
+    assert client.get(f"{CODES}/lookup?email=bad").status_code == 400
+    assert client.get(f"{CODES}/lookup").status_code == 400
+
+
+def test_custom_code_works_in_every_sign_up_path(client, headers, user):
+    create(client, headers, code="EVERYWHERE1")
+    assert client.post("/api/join/EVERYWHERE1/", json={"email": "a@example.com"}).status_code == 201
+    assert client.post("/api/v1/auth/register", json={"email": "b@example.com", "password": "s3cure-pass-99", "referral_code": "everywhere1"}).status_code == 201
+    phone_code = client.post("/api/v1/auth/phone/code", json={"phone": "+15005550006"}).get_json()["debug_code"]
+    assert client.post("/api/v1/auth/phone/token", json={"phone": "+15005550006", "code": phone_code, "invite_code": "EVERYWHERE1"}).status_code == 200
+    db.session.refresh(user)
+    assert user.referral_count == 3
+
+
+def test_revoked_or_expired_code_fails_every_sign_up_path(client, headers, user):
+    create(client, headers, code="GONE2026")
+    client.delete(f"{CODES}/GONE2026", headers=headers)
+    assert client.post("/api/join/GONE2026/", json={"email": "a@example.com"}).status_code == 400
+    response = client.post("/api/v1/auth/register", json={"email": "b@example.com", "password": "s3cure-pass-99", "referral_code": "GONE2026"})
+    assert response.status_code == 400 and response.get_json()["message"] == "Referral code has expired"
+    phone_code = client.post("/api/v1/auth/phone/code", json={"phone": "+15005550006"}).get_json()["debug_code"]
+    assert client.post("/api/v1/auth/phone/token", json={"phone": "+15005550006", "code": phone_code, "invite_code": "GONE2026"}).status_code == 400
+
+
+def test_code_deleted_on_one_worker_is_refused_at_once_on_another(make_app, make_user):
+    worker_a, worker_b = make_app(), make_app()
+    with worker_a.app_context():
+        make_user(email="owner@example.com", username="owner")
+    client_a, client_b = worker_a.test_client(), worker_b.test_client()
+    token = client_a.post("/api/v1/auth/token", data={"username": "owner", "password": "correct-horse-42"}).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    client_a.post(CODES, headers=headers, json={"code": "SHARED2026", "expires_at": in_days(3)})
+    # Worker B looks the code up (and caches it) before it is deleted on worker A.
+    assert client_b.get("/api/user/SHARED2026/").status_code == 200
+    assert client_a.delete(f"{CODES}/SHARED2026", headers=headers).status_code == 204
+    response = client_b.post("/api/join/SHARED2026/", json={"email": "late@example.com"})
+    assert response.status_code == 400
+    assert response.get_json()["detail"] == "Referral code has expired"
+
+
+def test_deleted_code_read_through_a_shared_cache_is_refused_at_once(make_app, make_user, backend):
+    if backend != "postgresql":
+        pytest.skip("a cache shared by workers is Redis (the PostgreSQL run)")
+    worker_a, worker_b = make_app(), make_app()
+    with worker_a.app_context():
+        make_user(email="owner@example.com", username="owner")
+    client_a, client_b = worker_a.test_client(), worker_b.test_client()
+    token = client_a.post("/api/v1/auth/token", data={"username": "owner", "password": "correct-horse-42"}).get_json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    client_a.post(CODES, headers=headers, json={"code": "CACHED2026", "expires_at": in_days(3)})
+    assert client_b.get("/api/user/CACHED2026/").status_code == 200
+    client_a.delete(f"{CODES}/CACHED2026", headers=headers)
+    assert client_b.get("/api/user/CACHED2026/").status_code == 400
+
+
+def test_referrals_of_a_referrer(client, user, make_user, auth_header, admin):
+    code = user.invite_code
+    client.post(f"/api/join/{code}/", json={"email": "friend1@example.com"})
+    client.post(f"/api/join/{code}/", json={"email": "friend2@example.com"})
+    make_user(email="stranger@example.com", username="stranger")
+    mine = client.get(f"/api/v1/referrals/{user.id}", headers=auth_header("member")).get_json()
+    assert mine["total"] == 2 and {item["email"] for item in mine["items"]} == {"friend1@example.com", "friend2@example.com"}
+    theirs = client.get(f"/api/v1/referrals/{user.id}", headers=auth_header("stranger")).get_json()
+    assert all(set(item) == {"id", "username", "created_at"} for item in theirs["items"])
+    as_admin = client.get(f"/api/v1/referrals/{user.id}", headers=auth_header("admin")).get_json()
+    assert "email" in as_admin["items"][0]
+    assert client.get("/api/v1/referrals/999999", headers=auth_header("member")).status_code == 404
+    assert client.get(f"/api/v1/referrals/{user.id}").status_code == 401
