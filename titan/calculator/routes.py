@@ -1,5 +1,6 @@
 from flask.views import MethodView
 from flask_jwt_extended import current_user
+from werkzeug.exceptions import HTTPException
 
 from titan.api import Blueprint
 from titan.auth.guards import auth_required
@@ -23,6 +24,19 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Paid arithmetic operations, your balance, and the ledger of what you spent.",
 )
+
+
+class PaymentRequiredError(HTTPException):
+    code = 402
+
+
+@blp.record_once
+def register_payment_required(state):
+    # titan.errors answers PaymentRequired through `abort(402)`, but werkzeug has no exception for
+    # 402 (it is "reserved for future use"), so the app's aborter must be taught one.
+    state.app.aborter.mapping.setdefault(402, PaymentRequiredError)
+
+
 # Ids beyond a 32-bit integer name nothing; refusing them in the URL keeps them away from the database.
 MAX_ID = 2**31 - 1
 

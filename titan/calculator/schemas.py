@@ -36,9 +36,13 @@ class Operand(ma.fields.Decimal):
         if isinstance(value, str):
             value = value.strip()
         number = super()._validated(value)
-        if abs(number) > MAX_OPERAND_MAGNITUDE:
+        if number.copy_abs() > MAX_OPERAND_MAGNITUDE:  # copy_abs never rounds or overflows
             raise self.make_error("too_large")
-        number = number.normalize(OPERAND_CONTEXT)  # 0.50 and 0.5 are the same operand
+        # The first check catches digits too small to survive normalising; the second counts
+        # digits after the point without trailing zeros (0.50 and 0.5 are the same operand).
+        if not number.is_zero() and number.adjusted() < -MAX_OPERAND_FRACTION_DIGITS:
+            raise self.make_error("too_precise")
+        number = number.normalize(OPERAND_CONTEXT)
         if number.as_tuple().exponent < -MAX_OPERAND_FRACTION_DIGITS:
             raise self.make_error("too_precise")
         return number

@@ -112,13 +112,12 @@ def answer(operation_type, operator1, operator2):
 
 
 def ordered(statement, column, direction, tiebreak):
-    """Order by `column`, then by `tiebreak` so that pages never overlap."""
-    if direction == "desc":
-        return statement.order_by(column.desc(), tiebreak.desc())
-    return statement.order_by(column.asc(), tiebreak.asc())
+    """Order by `column`, then by `tiebreak` so that equal values page in a stable order."""
+    columns = (column,) if column is tiebreak else (column, tiebreak)
+    return statement.order_by(*(each.desc() if direction == "desc" else each.asc() for each in columns))
 
 
-def list_operations(search, sort_by, direction, page, per_page):
+def list_operations(sort_by, direction, page, per_page, search=None):
     statement = select(Operation)
     if search:
         statement = statement.where(
@@ -170,7 +169,7 @@ def perform_operation(user_id, operation_id, operator1, operator2=None):
 # --- the ledger --------------------------------------------------------------------------------
 
 
-def list_records(user_id, search, sort_by, direction, page, per_page):
+def list_records(user_id, sort_by, direction, page, per_page, search=None):
     """The user's records, not deleted, with their operation joined in (no query per record)."""
     statement = (
         select(Record)
