@@ -1,0 +1,150 @@
+"""Waitlist position look-up latency at 10,000 and at 1,000,000 waiting users.
+
+Loads the users into PostgreSQL (set-based, one INSERT ... SELECT generate_series), rebuilds the
+Redis ranking from the database, then times the waitlist "user data" look-up (the user by code,
+position, total registered: what GET /api/user/{code}/ computes) for users at the front, the
+middle and the back of the list. It also times the database-only fallback, to show why Redis
+answers positions.
+
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/titan_bench \
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/9 .venv/bin/python bench/waitlist_positions.py
+
+The database named in BENCH_DATABASE_URL is emptied and rebuilt.
+"""
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from config import TestingConfig, normalise_database_url  # noqa: E402
+from titan import create_app  # noqa: E402
+from titan.auth.models import User  # noqa: E402
+from titan.extensions import db  # noqa: E402
+from titan.referrals import ranking, services  # noqa: E402
+
+DATABASE_URL = normalise_database_url(os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/titan_bench"))
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "10000,1000000").split(",")]
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "300"))
+BOOST = 10
+
+# Every 7th user has referred (id mod 5) friends, so ranks are not just sign-up order.
+LOAD_USERS = text(
+    """
+    INSERT INTO users (id, email, email_identity, invite_code, referral_count, waitlist_status,
+                       waitlist_rank, joined_waitlist_at, balance, created_at, first_name, last_name)
+    SELECT i, 'bench' || i || '@example.com', 'bench' || i || '@example.com', lpad(upper(to_hex(i)), 8, '0'),
+           CASE WHEN i % 7 = 0 THEN i % 5 ELSE 0 END, 'waiting',
+           i - :boost * CASE WHEN i % 7 = 0 THEN i % 5 ELSE 0 END, now(), 2500, now(), '', ''
+    FROM generate_series(:start, :stop) AS i
+    """
+)
+
+
+def reset_database():
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+
+
+def load_users(count, already):
+    started = time.perf_counter()
+    db.session.execute(LOAD_USERS, {"boost": BOOST, "start": already + 1, "stop": count})
+    db.session.execute(text("SELECT setval('users_id_seq', :count)"), {"count": count})
+    db.session.commit()
+    db.session.execute(text("ANALYZE users"))
+    db.session.commit()
+    return time.perf_counter() - started
+
+
+def time_lookup(lookup, rounds=ROUNDS):
+    for _ in range(20):
+        lookup()  # warm caches and connections
+    samples = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        lookup()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000
+
+
+def user_at(place):
+    """The user with the given 1-based position (from the database's own ordering)."""
+    return db.session.scalars(
+        db.select(User).where(User.waitlist_rank.is_not(None)).order_by(User.waitlist_rank, User.id).offset(place - 1).limit(1)
+    ).one()
+
+
+def measure(count):
+    places = {"front": 1, "middle": count // 2, "back": count}
+    results = {}
+    for label, place in places.items():
+        user = user_at(place)
+        code = user.invite_code
+        assert ranking.position(user) == place == ranking.database_position(user)
+
+        def full_lookup():
+            db.session.expire_all()
+            services.user_data(services.user_by_code(code))
+
+        results[label] = {
+            "redis": time_lookup(full_lookup),
+            "database": time_lookup(lambda: ranking.database_position(user), rounds=max(20, ROUNDS // 10)),
+        }
+    return results
+
+
+def main():
+    reset_database()
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=DATABASE_URL,
+        REDIS_URL=REDIS_URL,
+        REDIS_KEY_PREFIX="titan-bench:",
+        WAITLIST_REFERRAL_BOOST=BOOST,
+        DATABASE_STATEMENT_TIMEOUT_MS=0,  # loading a million rows takes longer than a request may
+    )
+    report = {}
+    with app.app_context():
+        upgrade()
+        loaded = 0
+        for size in SIZES:
+            seconds = load_users(size, loaded)
+            loaded = size
+            started = time.perf_counter()
+            ranking.rebuild()
+            rebuild_seconds = time.perf_counter() - started
+            print(f"{size:>9,} waiting users: loaded in {seconds:.1f}s, Redis ranking rebuilt in {rebuild_seconds:.1f}s")
+            report[size] = measure(size)
+
+    small, large = SIZES[0], SIZES[-1]
+    print()
+    print(f"Median latency of one look-up (ms), {ROUNDS} rounds; PostgreSQL + Redis on {os.uname().nodename}")
+    print(f"| place | {small:,} users | {large:,} users | ratio | database count at {small:,} | at {large:,} |")
+    print("|---|---|---|---|---|---|")
+    worst = 0.0
+    for label in ("front", "middle", "back"):
+        a, b = report[small][label], report[large][label]
+        ratio = b["redis"] / a["redis"]
+        worst = max(worst, ratio)
+        print(
+            f"| {label} | {a['redis']:.3f} | {b['redis']:.3f} | {ratio:.2f}x | {a['database']:.3f} | {b['database']:.3f} |"
+        )
+    print()
+    print(f"worst ratio {worst:.2f}x (target: at most 2x)")
+    return 0 if worst <= 2 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
