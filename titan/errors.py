@@ -12,6 +12,7 @@ from http import HTTPStatus
 import redis.exceptions
 import sqlalchemy.exc
 from flask import jsonify, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_smorest import abort
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -61,6 +62,8 @@ def http_error_parts(error):
             message = "Invalid input."
         elif error.description and error.description != type(error).description:
             message = error.description
+    if isinstance(error, RateLimitExceeded):
+        message = f"Too many requests (limit: {error.description}). Try again later."
     headers = dict(data.get("headers") or {})
     if error.response is None:
         headers.update({k: v for k, v in error.get_headers() if k.lower() != "content-type"})

@@ -5,7 +5,7 @@ from flask import current_app
 from flask_caching import Cache
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
-from flask_limiter import Limiter
+import flask_limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -52,6 +52,14 @@ class RedisStore:
 
 
 # Objects stay readable after commit, so post-commit work (mail, ranking) issues no reloads.
+class Limiter(flask_limiter.Limiter):
+    """Flask-Limiter keeps the first app's key prefix; take each app's own (tests build many apps)."""
+
+    def init_app(self, app):
+        self._key_prefix = app.config.get("RATELIMIT_KEY_PREFIX", "")
+        super().init_app(app)
+
+
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(compare_type=True, render_as_batch=True)
 jwt = JWTManager()
