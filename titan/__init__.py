@@ -132,6 +132,16 @@ def register_blueprints(app):
     for blueprint in (health_blp, auth_blp, users_blp, referrals_blp, calculator_blp, market_blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
+    register_pages(app)
+
+
+def register_pages(app):
+    """The server-rendered pages and the admin panel: plain blueprints that keep CSRF protection."""
+    from titan.pages.admin import init_admin
+    from titan.pages.routes import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    init_admin(app)
 
 
 def register_error_handlers(app):

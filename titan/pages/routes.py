@@ -1,0 +1,129 @@
+"""Server-rendered pages. Every form works without JavaScript (post, then redirect); titan.js and
+chart.js only enhance them."""
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import CSRFError
+
+from titan.common.exceptions import InvalidInput, NotFound, Unauthorized
+from titan.extensions import limiter
+from titan.limits import configured
+from titan.pages import services
+from titan.pages.forms import CodeLoginForm, JoinForm, SignOutForm
+from titan.referrals.services import get_session_user, join_waitlist, user_by_code
+from titan.referrals.session import SESSION_KEY, session_user_id, sign_in_session
+
+bp = Blueprint("pages", __name__)
+
+
+def session_user():
+    """The waitlist user of this browser, or None (a stale session is forgotten)."""
+    user_id = session_user_id()
+    if user_id is None:
+        return None
+    try:
+        return get_session_user(user_id)
+    except Unauthorized:  # the user is gone or deactivated
+        session.pop(SESSION_KEY, None)
+        return None
+
+
+def landing(form=None, code=None, notice=None, status=200):
+    user = session_user()
+    return render_template(
+        "pages/landing.html",
+        form=form or JoinForm(),
+        code=code,
+        notice=notice,
+        standing=services.standing(user) if user else None,
+        plain_messages=services.PLAIN_MESSAGES,
+        share_templates=services.share_links(""),
+        sparkline=services.sparkline(),
+    ), status
+
+
+def join(code=None):
+    """The no-JavaScript join: on success the landing page shows the new standing."""
+    form = JoinForm()
+    if not form.validate_on_submit():
+        return landing(form, code=code, status=400)
+    try:
+        user = join_waitlist(form.email.data, code)
+    except (InvalidInput, NotFound) as error:
+        if error.field == "email":
+            form.email.errors.append(services.plain(error.message))
+            return landing(form, code=code, status=400)
+        # The code stopped working between showing the page and posting it: join without it.
+        return landing(form, notice=services.plain(error.message), status=error.status)
+    sign_in_session(user)
+    flash("You're on the list. Share your link to move up.", "success")
+    return redirect(url_for("pages.index"), code=303)
+
+
+@bp.get("/")
+def index():
+    return landing()
+
+
+@bp.post("/")
+@limiter.limit(configured("RATELIMIT_JOIN"))
+def join_without_code():
+    return join()
+
+
+@bp.get("/r/<code>")
+def referral_landing(code):
+    applied, notice = services.invite_from_link(code)
+    return landing(code=applied, notice=notice)
+
+
+@bp.post("/r/<code>")
+@limiter.limit(configured("RATELIMIT_JOIN"))
+def join_with_code(code):
+    return join(code)
+
+
+@bp.route("/status", methods=["GET", "POST"])
+@limiter.limit(configured("RATELIMIT_LOOKUP"), methods=["POST"])
+def status():
+    """Your standing; or log in with your referral code (the same session as `POST /api/user/{code}/`)."""
+    form = CodeLoginForm()
+    if form.validate_on_submit():
+        try:
+            user = user_by_code(form.code.data)
+        except (InvalidInput, NotFound):
+            form.code.errors.append("We couldn't find that code. Check it against your welcome email.")
+        else:
+            sign_in_session(user)
+            return redirect(url_for("pages.status"), code=303)
+    user = session_user()
+    return render_template(
+        "pages/status.html",
+        form=form,
+        sign_out_form=SignOutForm(),
+        standing=services.standing(user) if user else None,
+    ), (400 if form.errors else 200)
+
+
+@bp.post("/status/sign-out")
+def sign_out():
+    """Forget which waitlist user this browser is (an admin session, if any, is kept)."""
+    if SignOutForm().validate_on_submit():
+        session.pop(SESSION_KEY, None)
+        flash("Signed out. Your place on the list is kept.", "info")
+    return redirect(url_for("pages.status"), code=303)
+
+
+@bp.get("/chart")
+def chart():
+    return render_template("pages/chart.html", **services.chart_page(request.args.get("period")))
+
+
+@bp.app_errorhandler(CSRFError)
+def form_expired(error):
+    return render_template(
+        "error.html",
+        code=400,
+        status="This form has expired",
+        message="For your security, forms time out. Go back, reload the page and send it again. "
+        "If it keeps happening, allow cookies for this site.",
+    ), 400
