@@ -49,7 +49,9 @@ def test_simultaneous_operations_spend_each_credit_once(postgresql_only, make_ap
 
     assert sorted(statuses) == [201] * OPERATIONS_AFFORDABLE + [402] * EXTRA_REQUESTS
     assert db.session.scalar(select(User.balance).where(User.id == user_id)) == 2
-    balances = db.session.scalars(select(Record.user_balance).where(Record.user_id == user_id).order_by(Record.id)).all()
+    balances = db.session.scalars(
+        select(Record.user_balance).where(Record.user_id == user_id).order_by(Record.id)
+    ).all()
     # The ledger runs down one charge at a time, with no balance shown twice.
     assert balances == [start - operation.cost * (index + 1) for index in range(OPERATIONS_AFFORDABLE)]
 
@@ -60,10 +62,9 @@ def test_simultaneous_deletes_refund_once(postgresql_only, make_app, client, mak
     user_id = make_user(email="racer@example.com", username="racer").id
     headers = auth_header("racer")
     operation_id = db.session.scalar(select(Operation.id).where(Operation.type == "addition"))
+    bodies = [{"operation_id": operation_id, "operator1": n, "operator2": 1} for n in range(3)]
     record_ids = [
-        client.post("/api/v1/records", json={"operation_id": operation_id, "operator1": n, "operator2": 1}, headers=headers)
-        .get_json()["record_id"]
-        for n in range(3)
+        client.post("/api/v1/records", json=body, headers=headers).get_json()["record_id"] for body in bodies
     ]
 
     # Everyone deletes the first two records at once: each is refunded exactly once, and the

@@ -9,7 +9,7 @@ from titan.common.pagination import sortable_list_args
 # roots) fits the 255-character `operation_response` column with room to spare.
 MAX_OPERAND_MAGNITUDE = decimal.Decimal(10) ** 15
 MAX_OPERAND_FRACTION_DIGITS = 20
-# Wide enough never to round an operand that passed the magnitude check.
+# Wide enough that normalising never rounds an operand within bounds (16 + 20 digits at most).
 OPERAND_CONTEXT = decimal.Context(prec=100)
 MAX_CREDIT = 1_000_000
 

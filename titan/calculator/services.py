@@ -117,12 +117,15 @@ def ordered(statement, column, direction, tiebreak):
     return statement.order_by(*(each.desc() if direction == "desc" else each.asc() for each in columns))
 
 
+def matching(search, *columns):
+    """Any of `columns` contains `search`, in any case; `%` and `_` are searched for literally."""
+    return or_(*(column.icontains(search, autoescape=True) for column in columns))
+
+
 def list_operations(sort_by, direction, page, per_page, search=None):
     statement = select(Operation)
     if search:
-        statement = statement.where(
-            or_(Operation.type.icontains(search, autoescape=True), Operation.name.icontains(search, autoescape=True))
-        )
+        statement = statement.where(matching(search, Operation.type, Operation.name))
     return paginate(ordered(statement, OPERATION_SORT_COLUMNS[sort_by], direction, Operation.id), page, per_page)
 
 
@@ -178,13 +181,7 @@ def list_records(user_id, sort_by, direction, page, per_page, search=None):
         .where(Record.user_id == user_id, Record.deleted_at.is_(None))
     )
     if search:
-        statement = statement.where(
-            or_(
-                Operation.type.icontains(search, autoescape=True),
-                Operation.name.icontains(search, autoescape=True),
-                Record.operation_response.icontains(search, autoescape=True),
-            )
-        )
+        statement = statement.where(matching(search, Operation.type, Operation.name, Record.operation_response))
     return paginate(ordered(statement, RECORD_SORT_COLUMNS[sort_by], direction, Record.id), page, per_page)
 
 
