@@ -15,7 +15,7 @@ class ChartQuerySchema(ma.Schema):
     period = LowerCaseString(
         load_default="all",
         validate=validate.OneOf(PERIODS),
-        metadata={"description": "How far back the chart goes (case-insensitive).", "enum": list(PERIODS)},
+        metadata={"description": "How far back the chart goes (case-insensitive)."},
     )
 
 

@@ -132,9 +132,8 @@ def compute_demo_titan():
     rows = db.session.execute(
         select(Point.date, Point.value).join(Series).where(Series.name == SP500).order_by(Point.date)
     ).all()
-    dates, closes = zip(*rows)
-    values = analytics.trend_following(closes)
-    points = zip(dates[analytics.TREND_WINDOW - 1:], values)
+    values = analytics.trend_following([close for _, close in rows])
+    points = zip((day for day, _ in rows[analytics.TREND_WINDOW - 1:]), values)
     return replace_series(TITAN, points, description=TITAN_DEMO_DESCRIPTION, is_demo=True)
 
 
