@@ -5,6 +5,11 @@ import marshmallow as ma
 from webargs.flaskparser import FlaskParser
 
 
+# Path ids: ids beyond a 32-bit integer name nothing, and refusing them in the URL keeps them away
+# from the database (SQLite cannot even bind them). Use as f"/users/<{ID}:user_id>".
+ID = "int(min=1, max=2147483647)"
+
+
 class ArgumentsParser(FlaskParser):
     # The contract answers invalid input with 400, not webargs' default 422.
     DEFAULT_VALIDATION_STATUS = 400

@@ -13,7 +13,6 @@ import redis.exceptions
 import sqlalchemy.exc
 from flask import jsonify, render_template, request
 from flask_limiter import RateLimitExceeded
-from flask_smorest import abort
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from titan.common.exceptions import ServiceError
@@ -72,7 +71,11 @@ def http_error_parts(error):
 
 def handle_http_exception(error):
     message, errors, headers = http_error_parts(error)
-    code = error.code or 500
+    return error_response(error.code or 500, message, errors, headers)
+
+
+def error_response(code, message=None, errors=None, headers=None):
+    headers = headers or {}
     if not is_api_request():
         return render_template("error.html", code=code, status=HTTPStatus(code).phrase, message=message), code, headers
     if is_spa_contract_request():
@@ -85,19 +88,12 @@ def handle_http_exception(error):
 
 
 def handle_service_error(error):
-    try:
-        abort(error.status, message=error.message, errors=error.errors, headers=error.headers)
-    except HTTPException as http_error:
-        return handle_http_exception(http_error)
+    return error_response(error.status, error.message, error.errors, error.headers)
 
 
 def handle_service_unavailable(error):
     log.error("backing service unavailable: %s", error.__class__.__name__, exc_info=error)
-    if not is_api_request():
-        return render_template("error.html", code=503, status="Service Unavailable",
-                               message="Titan is briefly unavailable. Please try again in a moment."), 503, {"Retry-After": "5"}
-    payload = envelope(503, "A backing service is unavailable; try again shortly.")
-    return jsonify(payload), 503, {"Retry-After": "5"}
+    return error_response(503, "A backing service is unavailable; try again shortly.", headers={"Retry-After": "5"})
 
 
 def handle_unexpected_exception(error):

@@ -2,7 +2,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 
-from titan.api import Blueprint
+from titan.api import ID, Blueprint
 from titan.auth import services
 from titan.auth.guards import auth_required
 from titan.auth.schemas import (
@@ -150,7 +150,7 @@ def list_users(args):
     return services.list_users(**args)
 
 
-@users_blp.route("/<int:user_id>")
+@users_blp.route(f"/<{ID}:user_id>")
 @auth_required()
 @users_blp.response(200, UserDetailSchema)
 def user_detail(user_id):

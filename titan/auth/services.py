@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from jwt import PyJWTError
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -17,7 +17,7 @@ from titan.auth.accounts import check_email_allowed, create_user, duplicate_fiel
 from titan.auth.models import PhoneCode, RevokedToken, User
 from titan.common.exceptions import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, Unavailable
 from titan.common.identity import email_identity
-from titan.common.pagination import paginate
+from titan.common.pagination import contains_any, ordered, paginate
 from titan.common.transactions import commit, rollback
 from titan.common.types import utcnow
 from titan.extensions import db
@@ -300,17 +300,8 @@ def update_profile(user, changes):
 def list_users(sort_by, direction, page, per_page, search=None):
     statement = select(User)
     if search:
-        statement = statement.where(
-            or_(
-                User.email.icontains(search, autoescape=True),
-                User.phone.icontains(search, autoescape=True),
-                User.username.icontains(search, autoescape=True),
-                User.invite_code.icontains(search, autoescape=True),
-            )
-        )
-    column = getattr(User, sort_by)
-    order = column.desc() if direction == "desc" else column.asc()
-    return paginate(statement.order_by(order, User.id), page, per_page)
+        statement = statement.where(contains_any(search, User.email, User.phone, User.username, User.invite_code))
+    return paginate(ordered(statement, getattr(User, sort_by), direction, User.id), page, per_page)
 
 
 def user_detail(user_id, viewer):

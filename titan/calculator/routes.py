@@ -1,8 +1,7 @@
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from werkzeug.exceptions import HTTPException
 
-from titan.api import Blueprint
+from titan.api import ID, Blueprint
 from titan.auth.guards import auth_required
 from titan.calculator import services
 from titan.calculator.schemas import (
@@ -24,21 +23,6 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Paid arithmetic operations, your balance, and the ledger of what you spent.",
 )
-
-
-class PaymentRequiredError(HTTPException):
-    code = 402
-
-
-@blp.record_once
-def register_payment_required(state):
-    # titan.errors answers PaymentRequired through `abort(402)`, but werkzeug has no exception for
-    # 402 (it is "reserved for future use"), so the app's aborter must be taught one.
-    state.app.aborter.mapping.setdefault(402, PaymentRequiredError)
-
-
-# Ids beyond a 32-bit integer name nothing; refusing them in the URL keeps them away from the database.
-MAX_ID = 2**31 - 1
 
 
 @blp.route("/operations")
@@ -86,7 +70,7 @@ class Records(MethodView):
         return services.perform_operation(current_user.id, **data)
 
 
-@blp.route(f"/records/<int(min=1, max={MAX_ID}):record_id>", methods=["DELETE"])
+@blp.route(f"/records/<{ID}:record_id>", methods=["DELETE"])
 @auth_required()
 @blp.response(200, RecordDeletedSchema)
 @blp.alt_response(404, response="NOT_FOUND", description="No such record of yours (or already deleted).")
@@ -100,7 +84,7 @@ def delete_record(record_id):
     return {"message": services.RECORD_DELETED, "user_balance": balance}
 
 
-@blp.route(f"/users/<int(min=1, max={MAX_ID}):user_id>/balance", methods=["POST"])
+@blp.route(f"/users/<{ID}:user_id>/balance", methods=["POST"])
 @auth_required(admin=True)
 @blp.arguments(CreditSchema)
 @blp.response(200, BalanceSchema)

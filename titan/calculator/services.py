@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 from decimal import Context, Decimal
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import contains_eager
 
 from titan.auth.accounts import create_user
@@ -14,7 +14,7 @@ from titan.auth.models import User
 from titan.auth.services import hash_password
 from titan.calculator.models import Operation, Record
 from titan.common.exceptions import Conflict, InvalidInput, NotFound, PaymentRequired, Unavailable
-from titan.common.pagination import paginate
+from titan.common.pagination import contains_any, ordered, paginate
 from titan.common.transactions import commit
 from titan.common.types import utcnow
 from titan.extensions import db
@@ -111,21 +111,10 @@ def answer(operation_type, operator1, operator2):
 # --- operations and charging -------------------------------------------------------------------
 
 
-def ordered(statement, column, direction, tiebreak):
-    """Order by `column`, then by `tiebreak` so that equal values page in a stable order."""
-    columns = (column,) if column is tiebreak else (column, tiebreak)
-    return statement.order_by(*(each.desc() if direction == "desc" else each.asc() for each in columns))
-
-
-def matching(search, *columns):
-    """Any of `columns` contains `search`, in any case; `%` and `_` are searched for literally."""
-    return or_(*(column.icontains(search, autoescape=True) for column in columns))
-
-
 def list_operations(sort_by, direction, page, per_page, search=None):
     statement = select(Operation)
     if search:
-        statement = statement.where(matching(search, Operation.type, Operation.name))
+        statement = statement.where(contains_any(search, Operation.type, Operation.name))
     return paginate(ordered(statement, OPERATION_SORT_COLUMNS[sort_by], direction, Operation.id), page, per_page)
 
 
@@ -181,7 +170,7 @@ def list_records(user_id, sort_by, direction, page, per_page, search=None):
         .where(Record.user_id == user_id, Record.deleted_at.is_(None))
     )
     if search:
-        statement = statement.where(matching(search, Operation.type, Operation.name, Record.operation_response))
+        statement = statement.where(contains_any(search, Operation.type, Operation.name, Record.operation_response))
     return paginate(ordered(statement, RECORD_SORT_COLUMNS[sort_by], direction, Record.id), page, per_page)
 
 

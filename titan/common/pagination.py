@@ -4,7 +4,7 @@ import math
 
 import marshmallow as ma
 from marshmallow import validate
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from titan.extensions import db
 
@@ -27,6 +27,17 @@ def sortable_list_args(name, sort_columns, default_sort="id", default_direction=
         "direction": ma.fields.String(load_default=default_direction, validate=validate.OneOf(("asc", "desc"))),
     }
     return PageArgsSchema.from_dict(fields, name=name)
+
+
+def contains_any(search, *columns):
+    """Any of `columns` contains `search`, in any case; `%` and `_` are searched for literally."""
+    return or_(*(column.icontains(search, autoescape=True) for column in columns))
+
+
+def ordered(statement, column, direction, tiebreak):
+    """Order by `column`, then by `tiebreak` so that equal values page in a stable order."""
+    columns = (column,) if column is tiebreak else (column, tiebreak)
+    return statement.order_by(*(each.desc() if direction == "desc" else each.asc() for each in columns))
 
 
 _page_schemas = {}

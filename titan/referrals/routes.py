@@ -1,6 +1,6 @@
 from flask_jwt_extended import current_user
 
-from titan.api import Blueprint
+from titan.api import ID, Blueprint
 from titan.auth.guards import auth_required
 from titan.common.exceptions import Unauthorized
 from titan.common.pagination import PageArgsSchema, page_schema
@@ -161,7 +161,7 @@ def delete_referral_code(code):
     services.revoke_referral_code(current_user, code)
 
 
-@blp.route("/api/v1/referrals/<int:referrer_id>")
+@blp.route(f"/api/v1/referrals/<{ID}:referrer_id>")
 @auth_required()
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_schema(ReferredUserSchema))
