@@ -43,3 +43,21 @@ class Api(flask_smorest.Api):
 
     def _register_error_handlers(self):
         """Errors are handled by `titan.errors` for the whole app, pages included."""
+
+
+# The single-page app's routes answer invalid fields as `{"field": ["message"]}` (see titan.errors),
+# and other bad requests (an expired code, nothing to look up) in the envelope with `detail`.
+SPA_INVALID_INPUT = {
+    "description": "Invalid input, as the single-page app expects it: field name → messages.",
+    "content": {
+        "application/json": {
+            "schema": {
+                "oneOf": [
+                    {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+                    {"$ref": "#/components/schemas/Error"},
+                ]
+            },
+            "example": {"email": ["Enter a valid email address."]},
+        }
+    },
+}

@@ -1,6 +1,6 @@
 from flask import current_app
 
-from titan.api import Blueprint
+from titan.api import SPA_INVALID_INPUT, Blueprint
 from titan.market import services
 from titan.market.schemas import ChartQuerySchema, ChartSchema, StatRowSchema
 
@@ -24,6 +24,7 @@ def json_response(text):
 
 
 @blp.route("/chart/")
+@blp.doc(responses={"400": SPA_INVALID_INPUT})
 @blp.arguments(ChartQuerySchema, location="query")
 @blp.response(200, ChartSchema)
 def chart(args):

@@ -1,6 +1,6 @@
 from flask_jwt_extended import current_user
 
-from titan.api import ID, Blueprint
+from titan.api import ID, SPA_INVALID_INPUT, Blueprint
 from titan.auth.guards import auth_required
 from titan.common.exceptions import Unauthorized
 from titan.common.pagination import PageArgsSchema, page_schema
@@ -25,7 +25,7 @@ blp = Blueprint(
     __name__,
     description="The waitlist the single-page app speaks (`/api/join/`, `/api/user/`) and referral codes.",
 )
-WAITLIST = {"tags": ["waitlist"]}
+WAITLIST = {"tags": ["waitlist"], "responses": {"400": SPA_INVALID_INPUT}}
 
 
 def session_user():
