@@ -78,7 +78,7 @@ def register_extensions(app):
     redis_store.init_app(app)
 
     if app.config["REDIS_URL"]:
-        app.config.setdefault("CACHE_TYPE", "RedisCache")
+        app.config.setdefault("CACHE_TYPE", "titan.caching.ResilientRedisCache")
         app.config.setdefault("CACHE_REDIS_URL", app.config["REDIS_URL"])
         app.config.setdefault("CACHE_KEY_PREFIX", app.config["REDIS_KEY_PREFIX"] + "cache:")
         app.config.setdefault(
