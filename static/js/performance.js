@@ -47,6 +47,10 @@
     };
   }
 
+  window.Chart.defaults.font.family = window.getComputedStyle(document.body).fontFamily;
+  window.Chart.defaults.font.size = 13;
+  window.Chart.defaults.color = "#4a5568";
+
   var chart = new window.Chart(canvas, {
     type: "line",
     data: { labels: [], datasets: [dataset("Titan model (demo)", [], TITAN_COLOR, 2.5), dataset("S&P 500", [], SP500_COLOR, 2)] },
@@ -64,11 +68,11 @@
         }
       },
       scales: {
-        x: { grid: { display: false }, ticks: { maxTicksLimit: 7, maxRotation: 0, color: "#4a5568" } },
+        x: { grid: { display: false }, ticks: { maxTicksLimit: 7, maxRotation: 0, autoSkipPadding: 24 } },
         y: {
           type: "linear",
           grid: { color: "#e6eaf0" },
-          ticks: { maxTicksLimit: 6, color: "#4a5568", callback: function (value) { return compactDollars.format(value); } }
+          ticks: { maxTicksLimit: 6, callback: function (value) { return compactDollars.format(value); } }
         }
       }
     }
@@ -119,5 +123,6 @@
     });
   });
 
+  document.querySelector("[data-chart-fallback]").hidden = true;
   draw(canvas.getAttribute("data-period"), JSON.parse(canvas.getAttribute("data-initial")));
 })();

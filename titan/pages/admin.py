@@ -7,12 +7,14 @@ access at once. Every form posts with a CSRF token (the panel is not exempt from
 """
 
 import time
-from datetime import date
+from datetime import date, datetime
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, session, stream_with_context, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, stream_with_context, url_for
 from flask_admin import Admin, AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from flask_admin.theme import Bootstrap4Theme
+from sqlalchemy.orm import joinedload
 
 from titan.auth.models import User
 from titan.auth.services import authenticate
@@ -38,27 +40,22 @@ auth_bp = Blueprint("admin_auth", __name__)
 
 
 def current_admin():
-    """The signed-in admin, or None."""
-    if "titan_admin" not in g:
-        g.titan_admin = None
-        user_id, signed_in_at = session.get(ADMIN_SESSION_KEY), session.get(ADMIN_SIGNED_IN_AT_KEY)
-        if user_id is not None and signed_in_at is not None and time.time() - signed_in_at < ADMIN_SESSION_SECONDS:
-            user = db.session.get(User, user_id)
-            if user is not None and user.is_admin and user.is_active:
-                g.titan_admin = user
-    return g.titan_admin
+    """The signed-in admin, or None. (A primary-key get: the session's identity map answers repeats.)"""
+    user_id, signed_in_at = session.get(ADMIN_SESSION_KEY), session.get(ADMIN_SIGNED_IN_AT_KEY)
+    if user_id is None or signed_in_at is None or time.time() - signed_in_at >= ADMIN_SESSION_SECONDS:
+        return None
+    user = db.session.get(User, user_id)
+    return user if user is not None and user.is_admin and user.is_active else None
 
 
 def sign_in_admin(user):
     session[ADMIN_SESSION_KEY] = user.id
     session[ADMIN_SIGNED_IN_AT_KEY] = int(time.time())
-    g.titan_admin = user
 
 
 def sign_out_admin():
     session.pop(ADMIN_SESSION_KEY, None)
     session.pop(ADMIN_SIGNED_IN_AT_KEY, None)
-    g.titan_admin = None
 
 
 def safe_next(target):
@@ -139,6 +136,10 @@ class DashboardView(AdminOnly, AdminIndexView):
         )
 
 
+def utc_minutes(view, value, name):
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
 class ReadOnlyModelView(AdminOnly, ModelView):
     """Browse and search only. Balances, ranks and codes change through the services that keep
     the ledger, the ranking and the referral counts consistent, never by editing a row."""
@@ -149,6 +150,17 @@ class ReadOnlyModelView(AdminOnly, ModelView):
     can_view_details = True
     can_set_page_size = True
     page_size = 50
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: utc_minutes}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: utc_minutes}
+
+    def get_one(self, id):
+        """One row, with the relations its columns show loaded (the models' relations never lazy-load)."""
+        try:
+            key = int(id)
+        except ValueError:
+            return None
+        related = [joinedload(relation) for relation in self.column_select_related_list or ()]
+        return db.session.get(self.model, key, options=related)
 
 
 class UserView(ReadOnlyModelView):
@@ -169,6 +181,7 @@ class UserView(ReadOnlyModelView):
 class ReferralCodeView(ReadOnlyModelView):
     column_list = ("id", "code", "owner.email", "status", "expires_at", "created_at", "revoked_at")
     column_details_list = ("id", "code", "owner_id", "owner.email", "status", "expires_at", "created_at", "revoked_at")
+    column_select_related_list = (ReferralCode.owner,)
     column_searchable_list = ("code", "owner.email")
     column_default_sort = ("id", True)
     column_labels = {"owner.email": "Owner"}
@@ -177,6 +190,7 @@ class ReferralCodeView(ReadOnlyModelView):
 class RecordView(ReadOnlyModelView):
     column_list = ("id", "user_id", "operation.name", "amount", "user_balance", "operation_response", "created_at", "deleted_at")
     column_details_list = column_list
+    column_select_related_list = (Record.operation,)
     column_searchable_list = ("operation_response", "operation.name")
     column_default_sort = ("id", True)
     column_labels = {"user_id": "User id", "operation.name": "Operation"}
@@ -194,9 +208,9 @@ def init_admin(app):
         index_view=DashboardView(name="Waitlist"),
     )
     admin.add_views(
-        UserView(User, db.session, name="Users"),
-        ReferralCodeView(ReferralCode, db.session, name="Referral codes"),
-        RecordView(Record, db.session, name="Records"),
+        UserView(User, db, name="Users"),
+        ReferralCodeView(ReferralCode, db, name="Referral codes"),
+        RecordView(Record, db, name="Records"),
     )
     app.register_blueprint(auth_bp)
     return admin

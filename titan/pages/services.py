@@ -111,6 +111,7 @@ def chart_page(raw_period):
         "chart_json": chart_json,
         "growth": growth(json.loads(chart_json)),
         "stats": json.loads(market.statistics_json()),
+        "history": growth(json.loads(market.chart_json("all"))),
         "demo_notice": market.demo_notice(),
     }
 

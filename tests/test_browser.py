@@ -1,0 +1,293 @@
+"""The pages in a real browser: Playwright driving Debian's Chromium (/usr/bin/chromium), headless,
+against the app served on a local port. Every request to anywhere but this machine is blocked and
+recorded, and must not happen; nor may a script error or a Content-Security-Policy violation.
+
+Skipped with a message when Chromium is absent (`make test` on a bare machine); `.ci/run` installs it
+and sets TITAN_REQUIRE_BROWSER=1, which turns that skip into a failure. SQLite only: the pages run
+the same code on PostgreSQL, which the rest of the suite covers.
+"""
+
+import os
+import re
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import quote, urlsplit
+
+import pytest
+from werkzeug.serving import make_server
+
+from conftest import PASSWORD
+from titan.auth.models import User
+from titan.auth.services import create_admin
+from titan.extensions import db
+from titan.integrations import mail
+from titan.market import services as market
+from titan.referrals.services import join_waitlist
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 812}
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium): browser tests skipped"
+        if os.environ.get("TITAN_REQUIRE_BROWSER"):
+            pytest.fail(message.replace("skipped", "required (TITAN_REQUIRE_BROWSER is set)"))
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live(make_app, backend):
+    """The app with CSRF on, served on a free local port; the test holds an app context for set-up."""
+    if backend != "sqlite":
+        pytest.skip("browser tests run on SQLite only")
+    # No PUBLIC_BASE_URL: referral links point at this server, so the browser can follow them.
+    app = make_app(WTF_CSRF_ENABLED=True, PUBLIC_BASE_URL=None)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    with app.app_context():
+        yield SimpleNamespace(app=app, url=f"http://127.0.0.1:{server.server_port}")
+        db.session.remove()
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def new_page(browser, live):
+    """Open a page in a fresh browser context (its own cookies). Afterwards: no request left this
+    machine, no script failed, no asset failed to load, no CSP violation."""
+    contexts, outside, problems = [], [], []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith("data:") or urlsplit(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    def watch(page):
+        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+        page.on("console", lambda message: "Content Security Policy" in message.text and problems.append(message.text))
+        page.on(
+            "response",
+            lambda response: response.status >= 400
+            and response.request.resource_type in ("script", "stylesheet", "image", "font")
+            and problems.append(f"{response.status} {response.url}"),
+        )
+
+    def open_page(path="/", **options):
+        context = browser.new_context(viewport=options.pop("viewport", DESKTOP), **options)
+        context.route("**/*", guard)
+        contexts.append(context)
+        page = context.new_page()
+        watch(page)
+        if path is not None:
+            page.goto(live.url + path)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert outside == [], "requests left the machine"
+    assert problems == []
+
+
+def fresh_user(email):
+    """Read a user as the server last committed it (the server threads have their own sessions)."""
+    db.session.remove()
+    return db.session.scalar(db.select(User).where(User.email == email))
+
+
+def screenshot(page, name, **options):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", **options)
+
+
+# --- joining ------------------------------------------------------------------------------------------
+
+
+def test_join_with_javascript_without_a_reload(new_page, live):
+    with live.app.app_context():
+        market.load_demo_series()
+        for index in range(41):
+            join_waitlist(f"early{index}@example.com")
+
+    screenshot(new_page(viewport=PHONE), "landing-phone.png")
+    page = new_page(permissions=["clipboard-read", "clipboard-write"])
+    screenshot(page, "landing-desktop.png")
+    page.evaluate("window.notReloaded = true")
+    page.get_by_label("Email address").fill("Newcomer@Example.com")
+    page.get_by_role("button", name="Join the waitlist").first.click()
+
+    result = page.locator("[data-join-result]")
+    result.wait_for(state="visible")
+    assert page.evaluate("window.notReloaded") is True and page.url == live.url + "/"
+    assert page.locator("form.join-form").is_hidden()
+    assert page.locator("[data-standing-title]").evaluate("element => element === document.activeElement")
+    assert result.locator("[data-field=wait_list_position]").inner_text() == "#42"
+    assert result.locator("[data-field=total_registered]").inner_text() == "42"
+    user = fresh_user("newcomer@example.com")
+    link = f"{live.url}/r/{user.invite_code}"
+    assert page.get_by_label("Your referral link").input_value() == link
+    encoded = quote(link, safe="")
+    assert page.get_by_role("link", name="Post on X").get_attribute("href").endswith("&url=" + encoded)
+    assert page.get_by_role("link", name="Share on LinkedIn").get_attribute("href").endswith("?url=" + encoded)
+    assert encoded in page.get_by_role("link", name="Send by email").get_attribute("href")
+
+    page.get_by_role("button", name="Copy link").click()
+    page.get_by_text("Link copied to the clipboard.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    assert [message["template"] for message in mail.outbox(live.app)][-1] == "welcome"
+
+
+def test_javascript_join_errors_are_shown_in_plain_words(new_page, live):
+    with live.app.app_context():
+        join_waitlist("taken@example.com")
+    page = new_page()
+    page.get_by_label("Email address").fill("taken@example.com")
+    page.get_by_role("button", name="Join the waitlist").first.click()
+    error = page.locator("#email-error")
+    error.wait_for(state="visible")
+    assert error.inner_text() == (
+        "This email is already on the waitlist. Find your place with your referral code on the status page."
+    )
+    assert page.get_by_label("Email address").get_attribute("aria-invalid") == "true"
+
+
+def test_join_without_javascript(new_page, live):
+    page = new_page(java_script_enabled=False)
+    page.get_by_label("Email address").fill("not an address")
+    page.get_by_role("button", name="Join the waitlist").first.click()
+    assert page.locator("#email-error").inner_text() == "Enter a valid email address."
+
+    page.get_by_label("Email address").fill("plain@example.com")
+    page.get_by_role("button", name="Join the waitlist").first.click()
+    page.get_by_text("You're on the list. Share your link to move up.").wait_for()
+    assert page.locator("[data-field=wait_list_position]").inner_text() == "#1"
+    user = fresh_user("plain@example.com")
+    assert page.get_by_label("Your referral link").input_value() == f"{live.url}/r/{user.invite_code}"
+    assert page.get_by_role("button", name="Copy link").is_hidden()  # copying needs the script
+
+
+def referrals_shown_on_status(page, code):
+    page.get_by_role("textbox", name="Your referral code").fill(code)
+    page.get_by_role("button", name="See my place").click()
+    return page.locator("[data-field=referral_count]").inner_text()
+
+
+def test_join_through_a_referral_link_raises_the_referrers_count(new_page, live):
+    with live.app.app_context():
+        referrer = join_waitlist("host@example.com")
+    host_page = new_page("/status")
+    assert referrals_shown_on_status(host_page, referrer.invite_code) == "0"
+
+    guest_page = new_page(f"/r/{referrer.invite_code}")
+    assert f"Code {referrer.invite_code} is applied" in guest_page.locator("[data-notice]").inner_text()
+    guest_page.get_by_label("Email address").fill("guest@example.com")
+    guest_page.get_by_role("button", name="Join the waitlist").first.click()
+    guest_page.locator("[data-join-result]").wait_for(state="visible")
+
+    host_page.reload()
+    assert host_page.locator("[data-field=referral_count]").inner_text() == "1"
+    assert fresh_user("guest@example.com").referred_by_id == referrer.id
+
+    dead_link = new_page("/r/NOSUCHCODE")
+    assert dead_link.get_by_text("This invite link doesn't work, but you can still join.").is_visible()
+
+
+# --- the chart ------------------------------------------------------------------------------------
+
+
+def drawn(page):
+    """What Chart.js holds now, and what the canvas says it drew."""
+    return page.evaluate(
+        """() => {
+            const canvas = document.getElementById("performance-chart");
+            return {period: canvas.dataset.period, points: Number(canvas.dataset.points),
+                    labels: Chart.getChart(canvas).data.labels.length, scale: Chart.getChart(canvas).options.scales.y.type};
+        }"""
+    )
+
+
+def test_chart_switches_periods(new_page, live):
+    with live.app.app_context():
+        market.load_demo_series()
+    page = new_page("/chart", reduced_motion="reduce")
+    page.locator("#performance-chart:not([data-points=''])").wait_for(state="attached")
+    ten_years = drawn(page)
+    assert ten_years["period"] == "10y" and ten_years["points"] == ten_years["labels"] == 121
+    screenshot(page, "chart.png", full_page=True)
+
+    for label, period in (("1Y", "1y"), ("All", "all"), ("YTD", "ytd")):
+        page.get_by_role("link", name=label, exact=True).click()
+        page.locator(f"#performance-chart[data-period='{period}']").wait_for(state="attached")
+        now = drawn(page)
+        assert now["points"] == now["labels"] and now["points"] != ten_years["points"]
+        assert page.get_by_role("link", name=label, exact=True).get_attribute("aria-current") == "true"
+        assert page.url.endswith(f"?period={period}")
+        if period == "all":
+            assert now["scale"] == "logarithmic" and page.locator("[data-scale-note]").is_visible()
+    assert page.get_by_text("Demo data", exact=True).is_visible()
+
+
+def test_chart_without_javascript_keeps_the_words_and_the_table(new_page, live):
+    with live.app.app_context():
+        market.load_demo_series()
+    page = new_page("/chart", java_script_enabled=False)
+    page.get_by_role("link", name="1Y", exact=True).click()
+    page.wait_for_url("**/chart?period=1y")
+    assert "$10,000 became" in page.locator("[data-growth]").inner_text()
+    assert page.get_by_role("row", name=re.compile("^Sharpe ratio")).is_visible()
+    assert page.get_by_text("The interactive chart needs JavaScript.").is_visible()
+
+
+# --- the admin panel ------------------------------------------------------------------------------
+
+
+def test_admin_signs_in_and_admits_a_user(new_page, live):
+    with live.app.app_context():
+        create_admin("boss@example.com", PASSWORD)
+        join_waitlist("first@example.com")
+        join_waitlist("second@example.com")
+
+    page = new_page("/admin/")
+    assert page.url.startswith(live.url + "/admin/login")
+    page.get_by_label("Email").fill("boss@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live.url + "/admin/")
+
+    page.get_by_label("Number of people to admit").fill("1")
+    page.get_by_role("button", name="Admit", exact=True).click()
+    page.get_by_text("Admitted 1 person; each got an email.").wait_for()
+    assert page.locator("[data-stat=waiting]").inner_text() == "1"
+    assert fresh_user("first@example.com").waitlist_status == "admitted"
+    assert fresh_user("second@example.com").waitlist_status == "waiting"
+    assert [(message["to"], message["template"]) for message in mail.outbox(live.app)][-1] == ("first@example.com", "admitted")
+
+    page.get_by_role("link", name="Users").click()
+    page.get_by_placeholder(re.compile("email")).fill("second")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"search=second"))
+    assert page.get_by_role("cell", name="second@example.com").is_visible()
+    assert not page.get_by_role("cell", name="first@example.com").is_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(re.compile(r"/admin/login"))
+    page.goto(live.url + "/admin/")
+    assert page.url.startswith(live.url + "/admin/login")
