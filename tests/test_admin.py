@@ -86,6 +86,9 @@ def test_admin_signs_in_and_out(client, admin):
         assert session["admin_user_id"] == admin.id and "waitlist_user_id" not in session
     page = client.get("/admin/")
     assert page.status_code == 200 and "admin@example.com" in page.get_data(as_text=True)
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
     assert client.get("/admin/login").headers["Location"] == "/admin/"
 
     assert client.post("/admin/logout").status_code == 303

@@ -1,5 +1,5 @@
 """Server-rendered pages. Every form works without JavaScript (post, then redirect); titan.js and
-chart.js only enhance them."""
+performance.js only enhance them."""
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
@@ -52,7 +52,8 @@ def join(code=None):
         if error.field == "email":
             form.email.errors.append(services.plain(error.message))
             return landing(form, code=code, status=400)
-        # The code stopped working between showing the page and posting it: join without it.
+        # The code stopped working between showing the page and posting it: say so; the form
+        # shown now joins without it, if the visitor still wants to.
         return landing(form, notice=services.plain(error.message), status=error.status)
     sign_in_session(user)
     flash("You're on the list. Share your link to move up.", "success")
