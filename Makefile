@@ -6,13 +6,14 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test test-browser bench migrate demo clean help
+.PHONY: run serve test bench bench-positions migrate demo clean help
 
 help:
 	@echo "make run    - set up, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make serve  - serve with gunicorn (production-style)"
 	@echo "make bench  - load test against gunicorn (needs PostgreSQL and Redis)"
+	@echo "make bench-positions - waitlist position look-ups at 10,000 and 1,000,000 users"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,14 @@ serve: migrate
 # pytest exits 5 when it collects no tests; a filtered run that selects nothing is not a failure.
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; if [ $$status -eq 5 ]; then exit 0; fi; exit $$status
+
+# The load test needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL) and wrk.
+bench: $(VENV)/.dev-installed
+	@command -v wrk >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/http_load.py
+
+bench-positions: $(VENV)/.dev-installed
+	$(BIN)/python bench/waitlist_positions.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -21,51 +21,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
 
 from config import TestingConfig, normalise_database_url  # noqa: E402
 from titan import create_app  # noqa: E402
 from titan.auth.models import User  # noqa: E402
 from titan.extensions import db  # noqa: E402
 from titan.referrals import ranking, services  # noqa: E402
+from bench.common import BOOST, load_waiting_users, recreate_database  # noqa: E402
 
 DATABASE_URL = normalise_database_url(os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/titan_bench"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "10000,1000000").split(",")]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "300"))
-BOOST = 10
-
-# Every 7th user has referred (id mod 5) friends, so ranks are not just sign-up order.
-LOAD_USERS = text(
-    """
-    INSERT INTO users (id, email, email_identity, invite_code, referral_count, waitlist_status,
-                       waitlist_rank, joined_waitlist_at, balance, created_at, first_name, last_name)
-    SELECT i, 'bench' || i || '@example.com', 'bench' || i || '@example.com', lpad(upper(to_hex(i)), 8, '0'),
-           CASE WHEN i % 7 = 0 THEN i % 5 ELSE 0 END, 'waiting',
-           i - :boost * CASE WHEN i % 7 = 0 THEN i % 5 ELSE 0 END, now(), 2500, now(), '', ''
-    FROM generate_series(:start, :stop) AS i
-    """
-)
-
-
-def reset_database():
-    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
-
-
-def load_users(count, already):
-    started = time.perf_counter()
-    db.session.execute(LOAD_USERS, {"boost": BOOST, "start": already + 1, "stop": count})
-    db.session.execute(text("SELECT setval('users_id_seq', :count)"), {"count": count})
-    db.session.commit()
-    db.session.execute(text("ANALYZE users"))
-    db.session.commit()
-    return time.perf_counter() - started
 
 
 def time_lookup(lookup, rounds=ROUNDS):
@@ -92,7 +59,7 @@ def measure(count):
     for label, place in places.items():
         user = user_at(place)
         code = user.invite_code
-        assert ranking.position(user) == place == ranking.database_position(user)
+        assert ranking.standing(user)[0] == place == ranking.database_position(user)
 
         def full_lookup():
             db.session.expire_all()
@@ -106,7 +73,7 @@ def measure(count):
 
 
 def main():
-    reset_database()
+    recreate_database(DATABASE_URL)
     app = create_app(
         TestingConfig,
         SQLALCHEMY_DATABASE_URI=DATABASE_URL,
@@ -120,7 +87,7 @@ def main():
         upgrade()
         loaded = 0
         for size in SIZES:
-            seconds = load_users(size, loaded)
+            seconds = load_waiting_users(size, loaded)
             loaded = size
             started = time.perf_counter()
             ranking.rebuild()

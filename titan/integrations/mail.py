@@ -16,13 +16,21 @@ def outbox(app=None):
     return (app or current_app).extensions.setdefault("titan_mail_outbox", [])
 
 
-def build_message(to, template, **context):
+def render(template, **context):
+    return {
+        "subject": render_template(f"email/{template}.subject.txt", **context).strip(),
+        "text": render_template(f"email/{template}.txt", **context),
+        "html": render_template(f"email/{template}.html", **context),
+    }
+
+
+def build_message(to, rendered):
     message = EmailMessage()
-    message["Subject"] = render_template(f"email/{template}.subject.txt", **context).strip()
+    message["Subject"] = rendered["subject"]
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = to
-    message.set_content(render_template(f"email/{template}.txt", **context))
-    message.add_alternative(render_template(f"email/{template}.html", **context), subtype="html")
+    message.set_content(rendered["text"])
+    message.add_alternative(rendered["html"], subtype="html")
     return message
 
 
@@ -41,21 +49,13 @@ def send_mail(to, template, **context):
     """Render and send; returns True if it went out. Failures are logged, never raised."""
     backend = current_app.config["MAIL_BACKEND"]
     try:
-        message = build_message(to, template, **context)
+        rendered = render(template, **context)
         if backend == "console":
-            log.info("mail to %s: %s\n%s", to, message["Subject"], message.get_body(("plain",)).get_content())
+            log.info("mail to %s: %s\n%s", to, rendered["subject"], rendered["text"])
         elif backend == "memory":
-            outbox().append(
-                {
-                    "to": to,
-                    "template": template,
-                    "subject": message["Subject"],
-                    "text": message.get_body(("plain",)).get_content(),
-                    "html": message.get_body(("html",)).get_content(),
-                }
-            )
+            outbox().append({"to": to, "template": template, **rendered})
         elif backend == "smtp":
-            deliver_smtp(message)
+            deliver_smtp(build_message(to, rendered))
         else:
             raise RuntimeError(f"MAIL_BACKEND must be one of {', '.join(BACKENDS)}")
     except Exception:  # noqa: BLE001 - a mail failure must never fail the request

@@ -55,59 +55,56 @@ def database_total():
     return db.session.scalar(select(func.count()).select_from(User).where(User.waitlist_status.is_not(None)))
 
 
-def ready_client():
-    """The Redis client if the sorted set is built and usable, else None (the database answers)."""
+def standing(user):
+    """(1-based place among waiting users or None, total registered) in one Redis round trip."""
     client = redis_store.client
-    if client is None:
-        return None
-    try:
-        if client.exists(keys()["ready"]):
-            return client
-        rebuild(client)
-        return client if client.exists(keys()["ready"]) else None
-    except RedisError as error:
-        log.warning("waitlist ranking falls back to the database: %s", error)
-        return None
-
-
-def position(user):
-    """1-based place among waiting users; None for anyone not waiting."""
-    if user.waitlist_status != WAITLIST_WAITING:
-        return None
-    client = ready_client()
     if client is not None:
+        names = keys()
         try:
-            rank = client.zrank(keys()["rank"], member(user.id))
+            pipe = client.pipeline(transaction=False)
+            pipe.exists(names["ready"])
+            pipe.zrank(names["rank"], member(user.id))
+            pipe.get(names["total"])
+            ready, rank, total = pipe.execute()
+            waiting = user.waitlist_status == WAITLIST_WAITING
+            if not ready:
+                rebuild(client)
+            elif not waiting:
+                return None, int(total or 0)
+            elif rank is not None:
+                return rank + 1, int(total or 0)
+            else:
+                log.warning("user %s missing from the ranking set; re-adding", user.id)
+                client.zadd(names["rank"], {member(user.id): user.waitlist_rank})
         except RedisError as error:
-            log.warning("waitlist rank read failed: %s", error)
-            rank = None
-        if rank is not None:
-            return rank + 1
-        log.warning("user %s missing from the ranking set; re-adding", user.id)
-        _write(lambda client: client.zadd(keys()["rank"], {member(user.id): user.waitlist_rank}))
-    return database_position(user)
+            log.warning("waitlist ranking falls back to the database: %s", error.__class__.__name__)
+    position = database_position(user) if user.waitlist_status == WAITLIST_WAITING else None
+    return position, database_total()
 
 
 def total_registered():
-    client = ready_client()
+    client = redis_store.client
     if client is not None:
+        names = keys()
         try:
-            total = client.get(keys()["total"])
-            if total is not None:
+            ready, total = client.pipeline(transaction=False).exists(names["ready"]).get(names["total"]).execute()
+            if ready and total is not None:
                 return int(total)
         except RedisError as error:
-            log.warning("waitlist total read failed: %s", error)
+            log.warning("waitlist total falls back to the database: %s", error.__class__.__name__)
     return database_total()
 
 
 def _write(operation):
-    """Mirror a committed change into Redis; a failure is logged (a rebuild heals it)."""
+    """Mirror a committed change into Redis; a failure is logged (a rebuild heals it).
+
+    Writes go ahead even before the set is built: a rebuild replaces the set and the total whole.
+    """
     client = redis_store.client
     if client is None:
         return
     try:
-        if client.exists(keys()["ready"]):
-            operation(client)
+        operation(client)
     except RedisError as error:
         log.warning("waitlist ranking update failed (run `flask waitlist rebuild-ranking`): %s", error)
 

@@ -162,11 +162,12 @@ def referral_url(user):
 
 def user_data(user):
     """The user data object of the waitlist contract."""
+    position, total = ranking.standing(user)
     return {
         "referral_count": user.referral_count,
         "referral_code": user.invite_code,
-        "wait_list_position": ranking.position(user),
-        "total_registered": ranking.total_registered(),
+        "wait_list_position": position,
+        "total_registered": total,
         "referral_url": referral_url(user),
     }
 
