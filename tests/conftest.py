@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 import redis
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -39,6 +40,15 @@ def reset_postgres_schema(url):
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
     engine.dispose()
+
+
+class RequestIsolatedClient(FlaskClient):
+    """Each request runs in its own app context (own `g`, own database session), as in production,
+    even while the test itself holds one open."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -77,6 +87,7 @@ def make_app(database):
         }
         settings.update(overrides)
         app = create_app(TestingConfig, **settings)
+        app.test_client_class = RequestIsolatedClient
         apps.append(app)
         return app
 

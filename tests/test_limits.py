@@ -77,3 +77,10 @@ def test_limits_are_shared_by_workers_through_redis(make_app, backend):
     worker_b = make_app(RATELIMIT_ENABLED=True)
     assert worker_a.test_client().post("/api/v1/auth/phone/code", json={"phone": "+79174445566"}).status_code == 202
     assert_limited(worker_b.test_client().post("/api/v1/auth/phone/code", json={"phone": "+79174445566"}))
+
+
+def test_every_way_to_join_counts_against_one_limit(limited):
+    client = limited.test_client()
+    assert client.post("/api/join/", json={"email": "a@example.com"}).status_code == 201
+    assert client.post("/api/v1/auth/register", json={"email": "b@example.com", "password": "s3cure-pass-99"}).status_code == 201
+    assert client.post("/", data={"email": "c@example.com"}).status_code == 429

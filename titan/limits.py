@@ -4,6 +4,7 @@ from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
 from titan.common.identity import normalise_phone
+from titan.extensions import limiter
 
 
 def configured(setting):
@@ -21,3 +22,9 @@ def phone_key():
         except ValueError:
             pass
     return "client:" + get_remote_address()
+
+
+def shared_limit(action, methods=None):
+    """One limit per client for a kind of action (`join`, `login`, `lookup`: RATELIMIT_JOIN, ...),
+    counted together across every route that offers it: the API, the pages, the admin sign-in."""
+    return limiter.shared_limit(configured(f"RATELIMIT_{action.upper()}"), scope=action, methods=methods)

@@ -38,6 +38,13 @@ class User(db.Model):
             postgresql_where=text("waitlist_rank IS NOT NULL"),
             sqlite_where=text("waitlist_rank IS NOT NULL"),
         ),
+        # Everyone who joined the waitlist: `total_registered` counts this index, not the table.
+        Index(
+            "ix_users_waitlist_members",
+            "id",
+            postgresql_where=text("waitlist_status IS NOT NULL"),
+            sqlite_where=text("waitlist_status IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

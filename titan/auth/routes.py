@@ -24,14 +24,14 @@ from titan.auth.schemas import (
 )
 from titan.common.pagination import page_schema
 from titan.extensions import limiter
-from titan.limits import configured, phone_key
+from titan.limits import configured, phone_key, shared_limit
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts, tokens and phone login.")
 users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Profiles and, for admins, all users.")
 
 
 @blp.route("/register", methods=["POST"])
-@limiter.limit(configured("RATELIMIT_JOIN"))
+@shared_limit("join")
 @blp.arguments(ReferralCodeQuerySchema, location="query", as_kwargs=True)
 @blp.arguments(RegisterSchema)
 @blp.response(201, UserSchema)
@@ -49,7 +49,7 @@ def register(data, referral_code=None):
 
 
 @blp.route("/token", methods=["POST"])
-@limiter.limit(configured("RATELIMIT_LOGIN"))
+@shared_limit("login")
 @blp.arguments(TokenRequestSchema, location="json_or_form")
 @blp.response(200, TokenSchema)
 @blp.alt_response(401, response="UNAUTHORIZED", description="Wrong credentials.")
@@ -112,7 +112,7 @@ def phone_code(data):
 
 
 @blp.route("/phone/token", methods=["POST"])
-@limiter.limit(configured("RATELIMIT_LOGIN"))
+@shared_limit("login")
 @blp.arguments(PhoneTokenRequestSchema)
 @blp.response(200, TokenSchema)
 def phone_token(data):

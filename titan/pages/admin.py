@@ -20,8 +20,8 @@ from titan.auth.models import User
 from titan.auth.services import authenticate
 from titan.calculator.models import Record
 from titan.common.exceptions import Unauthorized
-from titan.extensions import db, limiter
-from titan.limits import configured
+from titan.extensions import db
+from titan.limits import shared_limit
 from titan.pages import services
 from titan.pages.forms import AdminLoginForm, AdmitForm, SignOutForm
 from titan.referrals.models import ReferralCode
@@ -66,7 +66,7 @@ def safe_next(target):
 
 
 @auth_bp.route("/admin/login", methods=["GET", "POST"])
-@limiter.limit(configured("RATELIMIT_LOGIN"), methods=["POST"])
+@shared_limit("login", methods=["POST"])
 def login():
     if current_admin() is not None:
         return redirect(safe_next(request.args.get("next")))

@@ -5,8 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_wtf.csrf import CSRFError
 
 from titan.common.exceptions import InvalidInput, NotFound, Unauthorized
-from titan.extensions import limiter
-from titan.limits import configured
+from titan.limits import shared_limit
 from titan.pages import services
 from titan.pages.forms import CodeLoginForm, JoinForm, SignOutForm
 from titan.referrals.services import get_session_user, join_waitlist, user_by_code
@@ -66,7 +65,7 @@ def index():
 
 
 @bp.post("/")
-@limiter.limit(configured("RATELIMIT_JOIN"))
+@shared_limit("join")
 def join_without_code():
     return join()
 
@@ -78,13 +77,13 @@ def referral_landing(code):
 
 
 @bp.post("/r/<code>")
-@limiter.limit(configured("RATELIMIT_JOIN"))
+@shared_limit("join")
 def join_with_code(code):
     return join(code)
 
 
 @bp.route("/status", methods=["GET", "POST"])
-@limiter.limit(configured("RATELIMIT_LOOKUP"), methods=["POST"])
+@shared_limit("lookup", methods=["POST"])
 def status():
     """Your standing; or log in with your referral code (the same session as `POST /api/user/{code}/`)."""
     form = CodeLoginForm()

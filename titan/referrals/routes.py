@@ -4,8 +4,7 @@ from titan.api import ID, SPA_INVALID_INPUT, Blueprint
 from titan.auth.guards import auth_required
 from titan.common.exceptions import Unauthorized
 from titan.common.pagination import PageArgsSchema, page_schema
-from titan.extensions import limiter
-from titan.limits import configured
+from titan.limits import shared_limit
 from titan.referrals import services
 from titan.referrals.session import session_user_id, sign_in_session
 from titan.referrals.schemas import (
@@ -36,7 +35,7 @@ def session_user():
 
 
 @blp.route("/api/join/", methods=["POST"])
-@limiter.limit(configured("RATELIMIT_JOIN"))
+@shared_limit("join")
 @blp.doc(**WAITLIST)
 @blp.arguments(JoinSchema, location="json_or_form")
 @blp.response(201, UserDataSchema)
@@ -51,7 +50,7 @@ def join(data):
 
 
 @blp.route("/api/join/<code>/", methods=["POST"])
-@limiter.limit(configured("RATELIMIT_JOIN"))
+@shared_limit("join")
 @blp.doc(**WAITLIST)
 @blp.arguments(JoinSchema, location="json_or_form")
 @blp.response(201, UserDataSchema)
@@ -76,7 +75,7 @@ def session_user_data():
 
 
 @blp.route("/api/user/detail/")
-@limiter.limit(configured("RATELIMIT_LOOKUP"))
+@shared_limit("lookup")
 @blp.doc(**WAITLIST)
 @blp.arguments(UserDetailQuerySchema, location="query")
 @blp.response(200, WaitlistUserDetailSchema)
@@ -93,7 +92,7 @@ def user_detail(args):
 
 
 @blp.route("/api/user/<code>/", methods=["GET"])
-@limiter.limit(configured("RATELIMIT_LOOKUP"))
+@shared_limit("lookup")
 @blp.doc(**WAITLIST)
 @blp.response(200, UserDataSchema)
 @blp.alt_response(404, response="NOT_FOUND", description="Unknown code.")
@@ -103,7 +102,7 @@ def user_by_code(code):
 
 
 @blp.route("/api/user/<code>/", methods=["POST"])
-@limiter.limit(configured("RATELIMIT_LOOKUP"))
+@shared_limit("lookup")
 @blp.doc(**WAITLIST)
 @blp.response(200, UserDataSchema)
 @blp.alt_response(404, response="NOT_FOUND", description="Unknown code.")
@@ -143,7 +142,7 @@ def active_referral_code():
 
 
 @blp.route("/api/v1/referral-codes/lookup")
-@limiter.limit(configured("RATELIMIT_LOOKUP"))
+@shared_limit("lookup")
 @blp.arguments(CodeLookupQuerySchema, location="query")
 @blp.response(200, CodeLookupSchema)
 @blp.alt_response(404, response="NOT_FOUND", description="No such user.")
