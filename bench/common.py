@@ -12,10 +12,10 @@ BOOST = 10
 LOAD_WAITING_USERS = text(
     """
     INSERT INTO users (id, email, email_identity, invite_code, referral_count, waitlist_status,
-                       waitlist_rank, joined_waitlist_at, balance, created_at, first_name, last_name)
+                       waitlist_boost, joined_waitlist_at, balance, created_at, first_name, last_name)
     SELECT i, 'bench' || i || '@example.com', 'bench' || i || '@example.com', lpad(upper(to_hex(i)), 8, '0'),
            CASE WHEN i % 7 = 0 THEN i % 5 ELSE 0 END, 'waiting',
-           i - :boost * CASE WHEN i % 7 = 0 THEN i % 5 ELSE 0 END, now(), 2500, now(), '', ''
+           :boost * CASE WHEN i % 7 = 0 THEN i % 5 ELSE 0 END, now(), 2500, now(), '', ''
     FROM generate_series(:start, :stop) AS i
     """
 )

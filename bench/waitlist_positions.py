@@ -49,7 +49,7 @@ def time_lookup(lookup, rounds=ROUNDS):
 def user_at(place):
     """The user with the given 1-based position (from the database's own ordering)."""
     return db.session.scalars(
-        db.select(User).where(User.waitlist_rank.is_not(None)).order_by(User.waitlist_rank, User.id).offset(place - 1).limit(1)
+        ranking.in_position_order(db.select(User)).offset(place - 1).limit(1)
     ).one()
 
 

@@ -201,7 +201,7 @@ def test_a_code_that_expires_before_the_post_is_reported_and_nobody_joins(client
 
 
 def test_status_asks_for_a_code_then_shows_the_standing(client, make_user):
-    member = make_user(email="member@example.com", password=None, waitlist_status="waiting", waitlist_rank=1)
+    member = make_user(email="member@example.com", password=None, waitlist_status="waiting")
     page = client.get("/status")
     assert "Log in with your referral code" in text_of(page)
 

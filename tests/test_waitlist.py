@@ -322,5 +322,16 @@ def test_concurrent_joins_through_one_code_count_every_referral(app, backend):
     assert body["referral_count"] == 20
     popular = User.query.filter_by(email="popular@example.com").one()
     db.session.refresh(popular)
-    assert popular.waitlist_rank == popular.id - 200
+    assert popular.waitlist_boost == 200
     assert body["wait_list_position"] == 1
+
+
+def test_rebuild_ranking_applies_a_changed_boost(make_app):
+    before = make_app(WAITLIST_REFERRAL_BOOST=10).test_client()
+    codes = [join(before, f"user{n}@example.com").get_json()["referral_code"] for n in range(1, 4)]
+    join(before, "friend@example.com", code=codes[2])
+    assert positions(before, codes) == [2, 3, 1]
+    after = make_app(WAITLIST_REFERRAL_BOOST=0)
+    result = after.test_cli_runner().invoke(args=["waitlist", "rebuild-ranking"])
+    assert result.exit_code == 0 and "1 users changed" in result.output
+    assert positions(after.test_client(), codes) == [1, 2, 3]

@@ -4,7 +4,7 @@
 import logging
 
 from sqlalchemy import exists, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from titan.auth.models import WAITLIST_WAITING, User
 from titan.common.codes import generate_code
@@ -67,35 +67,49 @@ def duplicate_field(error):
     return next((field for field in UNIQUE_USER_FIELDS if f"users.{field}" in message or f"uq_users_{field}" in message), None)
 
 
-def create_user(*, email=None, waitlist=False, **fields):
-    """Insert a user with a fresh invite code (retried on the rare collision).
+class DuplicateUser(Exception):
+    """The email, username or phone of a new user is already taken (`field` says which)."""
 
-    Raises IntegrityError for a duplicate email, username or phone; callers say what that means.
+    def __init__(self, field):
+        super().__init__(f"{field} already taken")
+        self.field = field
+
+
+def insert_user(values):
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING: the new user, or None if a unique value is taken.
+
+    One statement, no savepoint: a conflict is an answer, not an error that spoils the transaction.
     """
+    dialect_insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    return db.session.scalars(dialect_insert(User).values(**values).on_conflict_do_nothing().returning(User)).first()
+
+
+def taken_field(values):
+    if values.get("email") and email_taken(values["email"]):
+        return "email"
+    if values.get("username") and username_taken(values["username"]):
+        return "username"
+    if values.get("phone") and db.session.scalar(select(User.id).where(User.phone == values["phone"])) is not None:
+        return "phone"
+    return None
+
+
+def create_user(*, email=None, waitlist=False, **fields):
+    """Insert a user with a fresh invite code (another one if the code was just taken).
+
+    Raises DuplicateUser when the email (as one person), username or phone is taken.
+    """
+    values = {"email": email, "email_identity": email_identity(email) if email else None, **fields}
+    if waitlist:
+        values.update(waitlist_status=WAITLIST_WAITING, joined_waitlist_at=utcnow())
     for _ in range(INVITE_CODE_ATTEMPTS):
         code = generate_code()
         if code_in_use(code):
             continue
-        user = User(
-            email=email,
-            email_identity=email_identity(email) if email else None,
-            invite_code=code,
-            **fields,
-        )
-        if waitlist:
-            user.waitlist_status = WAITLIST_WAITING
-            user.joined_waitlist_at = utcnow()
-            user.waitlist_rank = 0  # set to the id just below, once the database has given one
-        try:
-            with db.session.begin_nested():
-                db.session.add(user)
-                db.session.flush()
-                if waitlist:
-                    user.waitlist_rank = user.id
-                    db.session.flush()
-        except IntegrityError as error:
-            if "invite_code" in str(error.orig).lower():
-                continue
-            raise
-        return user
+        user = insert_user({**values, "invite_code": code})
+        if user is not None:
+            return user
+        field = taken_field(values)
+        if field is not None:
+            raise DuplicateUser(field)
     raise RuntimeError("could not find a free invite code")

@@ -26,17 +26,14 @@ class User(db.Model):
         CheckConstraint(
             "waitlist_status IS NULL OR waitlist_status IN ('waiting', 'admitted')", name="waitlist_status_known"
         ),
-        CheckConstraint(
-            "(waitlist_rank IS NULL) = (waitlist_status IS NULL OR waitlist_status <> 'waiting')",
-            name="rank_only_while_waiting",
-        ),
-        # Waiting users in position order; admitted and non-waitlist users are not in the index at all.
+        CheckConstraint("waitlist_boost >= 0", name="waitlist_boost_not_negative"),
+        # Waiting users in position order, by the key (id - waitlist_boost, id); nobody else is in it.
         Index(
-            "ix_users_waitlist_rank",
-            "waitlist_rank",
+            "ix_users_waitlist_position",
+            text("(id - waitlist_boost)"),
             "id",
-            postgresql_where=text("waitlist_rank IS NOT NULL"),
-            sqlite_where=text("waitlist_rank IS NOT NULL"),
+            postgresql_where=text("waitlist_status = 'waiting'"),
+            sqlite_where=text("waitlist_status = 'waiting'"),
         ),
         # Everyone who joined the waitlist: `total_registered` counts this index, not the table.
         Index(
@@ -66,8 +63,9 @@ class User(db.Model):
     referral_count: Mapped[int] = mapped_column(default=0, server_default="0")
 
     waitlist_status: Mapped[str | None] = mapped_column(String(10))
-    # Position key while waiting: id - BOOST * referral_count (NULL once admitted); ties go by id.
-    waitlist_rank: Mapped[int | None] = mapped_column()
+    # WAITLIST_REFERRAL_BOOST x referral_count, stored so the position key (id - waitlist_boost, id)
+    # can be indexed and a new user needs no second statement once the database gives it an id.
+    waitlist_boost: Mapped[int] = mapped_column(default=0, server_default="0")
     joined_waitlist_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -80,6 +78,10 @@ class User(db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.email or self.phone or self.username}>"
+
+    @property
+    def waitlist_key(self):
+        return self.id - self.waitlist_boost
 
     @property
     def display_name(self):

@@ -13,17 +13,24 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from titan.auth.accounts import check_email_allowed, create_user, duplicate_field, email_taken, username_taken
+from titan.auth.accounts import (
+    DuplicateUser,
+    check_email_allowed,
+    create_user,
+    duplicate_field,
+    email_taken,
+    username_taken,
+)
 from titan.auth.models import PhoneCode, RevokedToken, User
 from titan.common.exceptions import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, Unavailable
 from titan.common.identity import email_identity
 from titan.common.pagination import contains_any, ordered, paginate
-from titan.common.transactions import commit, rollback
+from titan.common.transactions import after_commit, commit, rollback
 from titan.common.types import utcnow
 from titan.extensions import db
 from titan.integrations import clearbit, sms
 from titan.integrations.http import OutboundError
-from titan.referrals.services import credit_referral, resolve_referral_code
+from titan.referrals.services import credit_referral, forget_cards, resolve_referral_code
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +92,13 @@ def register(*, email, password, username=None, first_name="", last_name="", ref
             first_name=first_name or "",
             last_name=last_name or "",
         )
-        if referrer is not None:
-            credit_referral(user, referrer, referral_code, new_user=True, field="referral_code")
-        enrich_profile(user)
-        commit()
-    except IntegrityError as error:
-        rollback()
-        raise conflict_for(error) from None
+    except DuplicateUser as duplicate:
+        # Taken between the checks above and the insert, by a request at the same moment.
+        raise Conflict(DUPLICATE_MESSAGES[duplicate.field], field=duplicate.field) from None
+    if referrer is not None:
+        credit_referral(user, referrer, referral_code, new_user=True, field="referral_code")
+    enrich_profile(user)
+    commit()
     return user
 
 
@@ -249,20 +256,22 @@ def login_with_phone(phone, code, invite_code=None):
     if user is None:
         try:
             user = create_user(phone=phone)
-        except IntegrityError:
-            rollback()
-            raise Conflict("This number signed in at the same moment elsewhere; try again.", field="phone") from None
-        if referrer is not None:
-            credit_referral(user, referrer, invite_code, new_user=True, field="invite_code")
-    else:
-        if not user.is_active:
-            rollback()
-            raise Unauthorized("This account is disabled.")
-        if referrer is not None and referrer.id == user.id:
-            raise InvalidInput("You cannot use your own referral code.", field="invite_code")
-        # An existing user keeps their referrer; an invite only counts for someone without one.
-        if referrer is not None and user.referred_by_id is None:
-            credit_referral(user, referrer, invite_code, new_user=False, field="invite_code")
+        except DuplicateUser:
+            # The same number's first sign-in, at the same moment elsewhere, created the user.
+            user = db.session.scalar(select(User).where(User.phone == phone))
+        else:
+            if referrer is not None:
+                credit_referral(user, referrer, invite_code, new_user=True, field="invite_code")
+            commit()
+            return user
+    if not user.is_active:
+        rollback()
+        raise Unauthorized("This account is disabled.")
+    if referrer is not None and referrer.id == user.id:
+        raise InvalidInput("You cannot use your own referral code.", field="invite_code")
+    # An existing user keeps their referrer; an invite only counts for someone without one.
+    if referrer is not None and user.referred_by_id is None:
+        credit_referral(user, referrer, invite_code, new_user=False, field="invite_code")
     commit()
     return user
 
@@ -277,6 +286,8 @@ def update_profile(user, changes):
             raise Conflict(DUPLICATE_MESSAGES["email"], field="email")
         user.email = changes["email"]
         user.email_identity = email_identity(changes["email"])
+        user_id = user.id
+        after_commit(lambda: forget_cards([user_id]))
     if "username" in changes and changes["username"] != user.username:
         if username_taken(changes["username"], exclude_user_id=user.id):
             raise Conflict(DUPLICATE_MESSAGES["username"], field="username")

@@ -171,11 +171,11 @@ class UserView(ReadOnlyModelView):
     column_details_list = (
         "id", "email", "phone", "username", "first_name", "last_name", "company", "location",
         "invite_code", "referred_by_id", "signup_code", "referral_count", "waitlist_status",
-        "waitlist_rank", "joined_waitlist_at", "admitted_at", "balance", "is_admin", "is_active", "created_at",
+        "waitlist_boost", "joined_waitlist_at", "admitted_at", "balance", "is_admin", "is_active", "created_at",
     )
     column_searchable_list = ("email", "username", "phone", "invite_code")
     column_default_sort = ("id", True)
-    column_labels = {"referred_by_id": "Referred by (user id)", "waitlist_rank": "Queue key (id − boost × referrals)"}
+    column_labels = {"referred_by_id": "Referred by (user id)", "waitlist_boost": "Boost (places gained by referrals)"}
 
 
 class ReferralCodeView(ReadOnlyModelView):

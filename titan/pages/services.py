@@ -147,10 +147,10 @@ def sparkline(period=DEFAULT_PERIOD):
 
 
 def waitlist_summary():
-    waiting = db.session.scalar(select(func.count()).select_from(User).where(User.waitlist_rank.is_not(None)))
+    waiting = db.session.scalar(select(func.count()).select_from(User).where(ranking.IS_WAITING))
     total = ranking.total_registered()
     next_users = db.session.scalars(
-        select(User).where(User.waitlist_rank.is_not(None)).order_by(User.waitlist_rank, User.id).limit(NEXT_IN_LINE)
+        ranking.in_position_order(select(User)).limit(NEXT_IN_LINE)
     )
     return {
         "waiting": waiting,
@@ -173,7 +173,7 @@ def waitlist_csv_lines():
     Rows are read in batches (a server-side cursor on PostgreSQL), so memory stays flat however long the list.
     """
     columns = (User.email, User.invite_code, User.referral_count, User.signup_code, User.joined_waitlist_at, User.admitted_at)
-    waiting = select(*columns).where(User.waitlist_rank.is_not(None)).order_by(User.waitlist_rank, User.id)
+    waiting = ranking.in_position_order(select(*columns))
     admitted = (
         select(*columns).where(User.waitlist_status == WAITLIST_ADMITTED).order_by(User.admitted_at, User.id)
     )

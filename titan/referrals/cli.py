@@ -1,4 +1,5 @@
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from titan.referrals import ranking, services
@@ -16,7 +17,9 @@ def admit(count):
 
 @waitlist_cli.command("rebuild-ranking")
 def rebuild_ranking():
-    """Rebuild the Redis ranking set from the database (no-op without REDIS_URL)."""
+    """Recompute boosts with the current WAITLIST_REFERRAL_BOOST, then rebuild the Redis ranking set."""
+    changed = ranking.recompute_boosts(current_app.config["WAITLIST_REFERRAL_BOOST"])
+    click.echo(f"Boosts recomputed: {changed} users changed.")
     count = ranking.rebuild()
     if count is None:
         click.echo("No Redis configured (or a rebuild is already running): positions come from the database.")

@@ -1,9 +1,10 @@
 """Waitlist positions.
 
-A waiting user's key is `(waitlist_rank, id)` with `waitlist_rank = id - BOOST * referral_count`,
-kept in the users table (the source of truth, indexed) and, when Redis is configured, mirrored in
-a Redis sorted set whose ZRANK answers a position in O(log n) however long the list is. Members
-are zero-padded ids, so Redis breaks equal scores by id exactly as the database key does.
+A waiting user's key is `(id - waitlist_boost, id)` with `waitlist_boost = BOOST * referral_count`,
+kept in the users table (the source of truth, with an expression index over waiting users) and,
+when Redis is configured, mirrored in a Redis sorted set whose ZRANK answers a position in
+O(log n) however long the list is. Members are zero-padded ids, so Redis breaks equal scores by id
+exactly as the database key does.
 
 Without Redis, the position is an index range count in the database. If Redis is unreachable,
 or a waiting user is missing from the set, the database answers; the set is rebuilt from the
@@ -13,7 +14,7 @@ database when it is missing (a Redis restart) and by `flask --app wsgi waitlist 
 import logging
 
 from redis.exceptions import RedisError
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 
 from titan.auth.models import WAITLIST_WAITING, User
 from titan.extensions import db, redis_store
@@ -22,6 +23,15 @@ log = logging.getLogger(__name__)
 MEMBER_WIDTH = 12
 REBUILD_BATCH = 10_000
 REBUILD_LOCK_SECONDS = 300
+
+
+# The position key, as the database orders and indexes it (see ix_users_waitlist_position).
+POSITION_KEY = User.id - User.waitlist_boost
+IS_WAITING = User.waitlist_status == WAITLIST_WAITING
+
+
+def in_position_order(statement):
+    return statement.where(IS_WAITING).order_by(POSITION_KEY, User.id)
 
 
 def member(user_id):
@@ -38,15 +48,11 @@ def keys():
 
 
 def database_position(user):
+    key = user.id - user.waitlist_boost
     ahead = db.session.scalar(
         select(func.count())
         .select_from(User)
-        .where(
-            or_(
-                User.waitlist_rank < user.waitlist_rank,
-                and_(User.waitlist_rank == user.waitlist_rank, User.id < user.id),
-            )
-        )
+        .where(IS_WAITING, or_(POSITION_KEY < key, and_(POSITION_KEY == key, User.id < user.id)))
     )
     return ahead + 1
 
@@ -75,7 +81,7 @@ def standing(user):
                 return rank + 1, int(total or 0)
             else:
                 log.warning("user %s missing from the ranking set; re-adding", user.id)
-                client.zadd(names["rank"], {member(user.id): user.waitlist_rank})
+                client.zadd(names["rank"], {member(user.id): user.id - user.waitlist_boost})
         except RedisError as error:
             log.warning("waitlist ranking falls back to the database: %s", error.__class__.__name__)
     position = database_position(user) if user.waitlist_status == WAITLIST_WAITING else None
@@ -112,7 +118,7 @@ def _write(operation):
 def record_joined(user):
     def add(client):
         pipe = client.pipeline()
-        pipe.zadd(keys()["rank"], {member(user.id): user.waitlist_rank})
+        pipe.zadd(keys()["rank"], {member(user.id): user.id - user.waitlist_boost})
         pipe.incr(keys()["total"])
         pipe.execute()
 
@@ -143,9 +149,7 @@ def rebuild(client=None):
         building = names["rank"] + ":building"
         client.delete(building)
         count = 0
-        rows = db.session.execute(
-            select(User.id, User.waitlist_rank).where(User.waitlist_rank.is_not(None)).execution_options(yield_per=REBUILD_BATCH)
-        )
+        rows = db.session.execute(select(User.id, POSITION_KEY).where(IS_WAITING).execution_options(yield_per=REBUILD_BATCH))
         for batch in rows.partitions():
             client.zadd(building, {member(user_id): rank for user_id, rank in batch})
             count += len(batch)
@@ -160,3 +164,13 @@ def rebuild(client=None):
         return count
     finally:
         client.delete(names["lock"])
+
+
+def recompute_boosts(boost):
+    """Set every boost from the referral counts with `boost` (after WAITLIST_REFERRAL_BOOST changed)."""
+    target = boost * User.referral_count
+    changed = db.session.execute(
+        update(User).where(User.waitlist_boost != target).values(waitlist_boost=target).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return changed

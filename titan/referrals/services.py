@@ -2,13 +2,14 @@
 
 import logging
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from titan.auth.accounts import check_email_allowed, code_in_use, create_user, email_taken
+from titan.auth.accounts import DuplicateUser, check_email_allowed, code_in_use, create_user
 from titan.auth.models import WAITLIST_ADMITTED, WAITLIST_WAITING, User
 from titan.common.codes import generate_code, normalise_code
 from titan.common.exceptions import Conflict, InvalidInput, NotFound, Unauthorized
@@ -125,11 +126,12 @@ def credit_referral(user, referrer, code, *, new_user, field="invited_by_code"):
     db.session.execute(
         update(User)
         .where(User.id == referrer.id)
-        .values(referral_count=User.referral_count + 1, waitlist_rank=User.waitlist_rank - boost)
+        .values(referral_count=User.referral_count + 1, waitlist_boost=User.waitlist_boost + boost)
         .execution_options(synchronize_session=False)
     )
     referrer_id, referrer_email = referrer.id, referrer.email
     after_commit(lambda: ranking.record_referral(referrer_id, boost))
+    after_commit(lambda: forget_cards([referrer_id]))
     if referrer_email:
         after_commit(lambda: notify_referrer(referrer_id, user))
 
@@ -181,41 +183,64 @@ def join_waitlist(email, code=None):
     """Put `email` on the waitlist (referred by the owner of `code`); returns the new user."""
     check_email_allowed(email)
     referrer = resolve_referral_code(code) if code else None
-    if email_taken(email):
-        raise InvalidInput(EMAIL_NOT_UNIQUE, field="email")
     try:
         user = create_user(email=email, waitlist=True)
-    except IntegrityError:
-        rollback()
+    except DuplicateUser:
         raise InvalidInput(EMAIL_NOT_UNIQUE, field="email") from None
     if referrer is not None:
         credit_referral(user, referrer, normalise_code(code), new_user=True)
     after_commit(lambda: ranking.record_joined(user))
     after_commit(lambda: send_mail(user.email, "welcome", user=user, data=user_data(user)))
-    try:
-        commit()
-    except IntegrityError:
-        rollback()
-        raise InvalidInput(EMAIL_NOT_UNIQUE, field="email") from None
+    commit()
     return user
 
 
-def get_user(user_id):
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active:
-        raise NotFound("User not found")
-    return user
+class WaitlistCard(NamedTuple):
+    """What the read-only waitlist look-ups need of a user, cached so they touch no database."""
+
+    id: int
+    email: str | None
+    invite_code: str
+    referral_count: int
+    waitlist_status: str | None
+    waitlist_boost: int
+
+
+def card_key(user_id):
+    return f"waitlist-card:{user_id}"
+
+
+def waitlist_card(user_id):
+    """The user's card (None for no such active user); dropped from the cache whenever it changes."""
+    cached = cache.get(card_key(user_id))
+    if cached is not None:
+        return WaitlistCard(*cached)
+    row = db.session.execute(
+        select(*(getattr(User, field) for field in WaitlistCard._fields)).where(User.id == user_id, User.is_active.is_(True))
+    ).first()
+    if row is None:
+        return None
+    card = WaitlistCard(*row)
+    cache.set(card_key(user_id), tuple(card), timeout=current_app.config["REFERRAL_CODE_CACHE_SECONDS"])
+    return card
+
+
+def forget_cards(user_ids):
+    cache.delete_many(*(card_key(user_id) for user_id in user_ids))
 
 
 def get_session_user(user_id):
-    user = db.session.get(User, user_id)
-    if user is None or not user.is_active:
+    card = waitlist_card(user_id)
+    if card is None:
         raise Unauthorized("Join the waitlist or log in with your referral code first.")
-    return user
+    return card
 
 
 def user_by_code(code):
-    return get_user(cached_code_owner_id(code))
+    card = waitlist_card(cached_code_owner_id(code))
+    if card is None:
+        raise NotFound("User not found")
+    return card
 
 
 def find_waitlist_user(email=None, code=None):
@@ -239,20 +264,14 @@ def find_waitlist_user(email=None, code=None):
 
 def admit_next(count):
     """Admit the next `count` waiting users in position order; returns them."""
-    candidates = (
-        select(User.id)
-        .where(User.waitlist_rank.is_not(None))
-        .order_by(User.waitlist_rank, User.id)
-        .limit(count)
-        .with_for_update(skip_locked=True)
-    )
+    candidates = ranking.in_position_order(select(User.id)).limit(count).with_for_update(skip_locked=True)
     ids = list(db.session.scalars(candidates))
     if not ids:
         return []
     db.session.execute(
         update(User)
         .where(User.id.in_(ids))
-        .values(waitlist_status=WAITLIST_ADMITTED, waitlist_rank=None, admitted_at=utcnow())
+        .values(waitlist_status=WAITLIST_ADMITTED, admitted_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     admitted = list(
@@ -261,6 +280,7 @@ def admit_next(count):
         )
     )
     after_commit(lambda: ranking.record_admitted(ids))
+    after_commit(lambda: forget_cards(ids))
     for user in admitted:
         if user.email:
             after_commit(lambda user=user: send_mail(user.email, "admitted", user=user))
