@@ -131,7 +131,8 @@ def start_gunicorn():
 
 
 def run_wrk(script, path, extra_env, duration=DURATION):
-    env = {**os.environ, "WRK_SCRIPTS": str(WRK_SCRIPTS), **extra_env}
+    # A fresh run id per wrk run keeps the joined addresses unique across runs.
+    env = {**os.environ, "WRK_SCRIPTS": str(WRK_SCRIPTS), "WRK_RUN_ID": secrets.token_hex(4), **extra_env}
     result = subprocess.run(
         ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{duration}s", "--timeout", "10s",
          "-s", str(WRK_SCRIPTS / script), BASE + path],
@@ -162,7 +163,6 @@ def main():
         token = requests.post(f"{BASE}/api/v1/auth/token", data={"username": BENCH_EMAIL, "password": BENCH_PASSWORD}, timeout=5).json()["access_token"]
         scenario_env = {
             "WRK_CODES": str(codes_file),
-            "WRK_RUN_ID": secrets.token_hex(4),
             "WRK_TOKEN": token,
             "WRK_OPERATION": str(addition),
         }

@@ -4,6 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 
 from titan.auth.models import User
 from titan.common.types import utcnow
@@ -335,3 +336,52 @@ def test_rebuild_ranking_applies_a_changed_boost(make_app):
     result = after.test_cli_runner().invoke(args=["waitlist", "rebuild-ranking"])
     assert result.exit_code == 0 and "1 users changed" in result.output
     assert positions(after.test_client(), codes) == [1, 2, 3]
+
+
+@pytest.fixture
+def mirrored(app):
+    if app.config["REDIS_URL"] is None:
+        pytest.skip("the Redis mirror runs with Redis (the PostgreSQL + Redis run)")
+    return app.extensions["titan_redis"]
+
+
+def count_queries(app, call):
+    statements = []
+
+    def record(*args):
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        result = call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return result, statements
+
+
+def test_look_up_by_invite_code_runs_no_query_when_redis_mirrors_the_waitlist(app, client, mirrored):
+    first = join(client, "first@example.com").get_json()["referral_code"]
+    join(client, "second@example.com", code=first)
+    client.get(f"/api/user/{first}/")  # the mirror is complete from here on
+    response, statements = count_queries(app, lambda: client.get(f"/api/user/{first}/"))
+    assert statements == []
+    assert response.get_json() | {"referral_url": None} == {
+        "referral_count": 1, "referral_code": first, "wait_list_position": 1, "total_registered": 2, "referral_url": None,
+    }
+
+
+def test_mirror_answers_for_admitted_users(app, client, mirrored):
+    code = join(client, "early@example.com").get_json()["referral_code"]
+    join(client, "late@example.com")
+    admit_next(1)
+    (response, statements) = count_queries(app, lambda: client.get(f"/api/user/{code}/"))
+    assert statements == []
+    assert response.get_json()["wait_list_position"] is None and response.get_json()["total_registered"] == 2
+
+
+def test_a_user_the_mirror_lost_is_answered_by_the_database(app, client, mirrored):
+    codes = [join(client, f"user{n}@example.com").get_json()["referral_code"] for n in range(1, 4)]
+    names = ranking.keys()
+    mirrored.hdel(names["codes"], codes[1])
+    mirrored.zrem(names["rank"], ranking.member(User.query.filter_by(invite_code=codes[2]).one().id))
+    assert positions(client, codes) == [1, 2, 3]

@@ -47,6 +47,13 @@ class RedisStore:
     def client(self):
         return current_app.extensions.get("titan_redis")
 
+    def script(self, source):
+        """A Lua script registered once per app (redis-py runs it by SHA, loading it when needed)."""
+        scripts = current_app.extensions.setdefault("titan_redis_scripts", {})
+        if source not in scripts:
+            scripts[source] = self.client.register_script(source)
+        return scripts[source]
+
     def key(self, *parts):
         return current_app.config["REDIS_KEY_PREFIX"] + ":".join(str(part) for part in parts)
 

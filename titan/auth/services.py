@@ -25,12 +25,12 @@ from titan.auth.models import PhoneCode, RevokedToken, User
 from titan.common.exceptions import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, Unavailable
 from titan.common.identity import email_identity
 from titan.common.pagination import contains_any, ordered, paginate
-from titan.common.transactions import after_commit, commit, rollback
+from titan.common.transactions import commit, rollback
 from titan.common.types import utcnow
 from titan.extensions import db
 from titan.integrations import clearbit, sms
 from titan.integrations.http import OutboundError
-from titan.referrals.services import credit_referral, forget_cards, resolve_referral_code
+from titan.referrals.services import credit_referral, resolve_referral_code
 
 log = logging.getLogger(__name__)
 
@@ -286,8 +286,6 @@ def update_profile(user, changes):
             raise Conflict(DUPLICATE_MESSAGES["email"], field="email")
         user.email = changes["email"]
         user.email_identity = email_identity(changes["email"])
-        user_id = user.id
-        after_commit(lambda: forget_cards([user_id]))
     if "username" in changes and changes["username"] != user.username:
         if username_taken(changes["username"], exclude_user_id=user.id):
             raise Conflict(DUPLICATE_MESSAGES["username"], field="username")

@@ -25,3 +25,10 @@ def commit():
 def rollback():
     db.session.info.pop("after_commit", None)
     db.session.rollback()
+
+
+def read_only():
+    """Let a read-only request run its statements without a transaction: no BEGIN and ROLLBACK
+    round trips. Does nothing once the request's transaction has begun."""
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -20,7 +20,7 @@ from titan.referrals.services import (
     CODE_EXPIRED_MESSAGE,
     CODE_NOT_FOUND,
     EMAIL_NOT_UNIQUE,
-    cached_code_owner_id,
+    user_by_code,
     user_data,
 )
 
@@ -73,7 +73,7 @@ def invite_from_link(code):
     if not CUSTOM_CODE_PATTERN.match(code):
         return None, plain(CODE_NOT_FOUND)
     try:
-        cached_code_owner_id(code)
+        user_by_code(code)
     except (NotFound, InvalidInput) as error:
         return None, plain(error.message)
     return normalise_code(code), None

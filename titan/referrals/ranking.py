@@ -1,33 +1,66 @@
-"""Waitlist positions.
+"""Waitlist positions, and the Redis mirror that answers look-ups by invite code.
 
 A waiting user's key is `(id - waitlist_boost, id)` with `waitlist_boost = BOOST * referral_count`,
-kept in the users table (the source of truth, with an expression index over waiting users) and,
-when Redis is configured, mirrored in a Redis sorted set whose ZRANK answers a position in
-O(log n) however long the list is. Members are zero-padded ids, so Redis breaks equal scores by id
-exactly as the database key does.
+kept in the users table (the source of truth, with an expression index over waiting users). When
+Redis is configured, the waitlist is mirrored there:
 
-Without Redis, the position is an index range count in the database. If Redis is unreachable,
-or a waiting user is missing from the set, the database answers; the set is rebuilt from the
-database when it is missing (a Redis restart) and by `flask --app wsgi waitlist rebuild-ranking`.
+- `rank`: a sorted set of waiting users (score = the key, member = the zero-padded id, so Redis
+  breaks equal scores by id exactly as the database does); ZRANK answers a position in O(log n)
+  however long the list is;
+- `codes`: invite code -> user id, `referrals`: user id -> referral count, `admitted`: the set of
+  admitted users, and `total`: everyone who joined;
+- `ready`: set once the mirror is whole.
+
+Changes are mirrored after each commit. A look-up by invite code is then one Redis round trip
+(a Lua script) and no database query. Without Redis, or when Redis is unreachable, or when the
+mirror lacks a user, the database answers. The mirror is rebuilt from the database when it is
+missing (a Redis restart) and by `flask --app wsgi waitlist rebuild-ranking`.
 """
 
 import logging
+from typing import NamedTuple
 
 from redis.exceptions import RedisError
 from sqlalchemy import and_, func, or_, select, update
 
-from titan.auth.models import WAITLIST_WAITING, User
+from titan.auth.models import WAITLIST_ADMITTED, WAITLIST_WAITING, User
 from titan.extensions import db, redis_store
 
 log = logging.getLogger(__name__)
 MEMBER_WIDTH = 12
 REBUILD_BATCH = 10_000
 REBUILD_LOCK_SECONDS = 300
-
+MIRRORED = ("rank", "codes", "referrals", "admitted")
 
 # The position key, as the database orders and indexes it (see ix_users_waitlist_position).
 POSITION_KEY = User.id - User.waitlist_boost
 IS_WAITING = User.waitlist_status == WAITLIST_WAITING
+
+# KEYS: ready, codes, rank, referrals, admitted, total; ARGV: invite code.
+# Answers {ready} when not built, {1} for an unknown code, else {1, id, rank, referrals, admitted, total}.
+LOOKUP_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local id = redis.call('HGET', KEYS[2], ARGV[1])
+if not id then return {1} end
+local member = string.rep('0', %d - #id) .. id
+return {1, id, redis.call('ZRANK', KEYS[3], member), redis.call('HGET', KEYS[4], id),
+        redis.call('SISMEMBER', KEYS[5], id), redis.call('GET', KEYS[6])}
+""" % MEMBER_WIDTH
+
+
+class Standing(NamedTuple):
+    position: int | None
+    total: int
+
+
+class MirroredUser(NamedTuple):
+    """A waitlist user as the Redis mirror knows them, with their standing."""
+
+    id: int
+    invite_code: str
+    referral_count: int
+    waitlist_status: str
+    standing: Standing
 
 
 def in_position_order(statement):
@@ -39,12 +72,8 @@ def member(user_id):
 
 
 def keys():
-    return {
-        "rank": redis_store.key("waitlist", "rank"),
-        "total": redis_store.key("waitlist", "total"),
-        "ready": redis_store.key("waitlist", "ready"),
-        "lock": redis_store.key("waitlist", "rebuild-lock"),
-    }
+    names = ("ready", "total", "lock", *MIRRORED)
+    return {name: redis_store.key("waitlist", name) for name in names}
 
 
 def database_position(user):
@@ -62,7 +91,8 @@ def database_total():
 
 
 def standing(user):
-    """(1-based place among waiting users or None, total registered) in one Redis round trip."""
+    """The user's place among waiting users (None if not waiting) and the total registered,
+    in one Redis round trip when the mirror is ready."""
     client = redis_store.client
     if client is not None:
         names = keys()
@@ -76,16 +106,42 @@ def standing(user):
             if not ready:
                 rebuild(client)
             elif not waiting:
-                return None, int(total or 0)
+                return Standing(None, int(total or 0))
             elif rank is not None:
-                return rank + 1, int(total or 0)
+                return Standing(rank + 1, int(total or 0))
             else:
                 log.warning("user %s missing from the ranking set; re-adding", user.id)
                 client.zadd(names["rank"], {member(user.id): user.id - user.waitlist_boost})
         except RedisError as error:
             log.warning("waitlist ranking falls back to the database: %s", error.__class__.__name__)
     position = database_position(user) if user.waitlist_status == WAITLIST_WAITING else None
-    return position, database_total()
+    return Standing(position, database_total())
+
+
+def look_up_invite_code(code):
+    """The mirrored user with this invite code, or None (then the database answers: no Redis, the
+    mirror not ready, an unknown code, or a user the mirror lost)."""
+    client = redis_store.client
+    if client is None:
+        return None
+    names = keys()
+    try:
+        answer = redis_store.script(LOOKUP_SCRIPT)(keys=[names[name] for name in ("ready", "codes", "rank", "referrals", "admitted", "total")], args=[code])
+        if not answer[0]:
+            rebuild(client)
+            return None
+    except RedisError as error:
+        log.warning("invite code look-up falls back to the database: %s", error.__class__.__name__)
+        return None
+    if len(answer) < 6:
+        return None
+    _, user_id, rank, referrals, admitted, total = answer
+    if rank is None and not admitted:
+        return None
+    status = WAITLIST_WAITING if rank is not None else WAITLIST_ADMITTED
+    return MirroredUser(
+        int(user_id), code, int(referrals or 0), status, Standing(None if rank is None else rank + 1, int(total or 0))
+    )
 
 
 def total_registered():
@@ -104,40 +160,50 @@ def total_registered():
 def _write(operation):
     """Mirror a committed change into Redis; a failure is logged (a rebuild heals it).
 
-    Writes go ahead even before the set is built: a rebuild replaces the set and the total whole.
+    Writes go ahead even before the mirror is built: a rebuild replaces it whole.
     """
     client = redis_store.client
     if client is None:
         return
     try:
-        operation(client)
+        pipe = client.pipeline(transaction=False)
+        operation(pipe, keys())
+        pipe.execute()
     except RedisError as error:
-        log.warning("waitlist ranking update failed (run `flask waitlist rebuild-ranking`): %s", error)
+        log.warning("waitlist mirror update failed (run `flask waitlist rebuild-ranking`): %s", error)
 
 
 def record_joined(user):
-    def add(client):
-        pipe = client.pipeline()
-        pipe.zadd(keys()["rank"], {member(user.id): user.id - user.waitlist_boost})
-        pipe.incr(keys()["total"])
-        pipe.execute()
+    def add(pipe, names):
+        pipe.zadd(names["rank"], {member(user.id): user.id - user.waitlist_boost})
+        pipe.hset(names["codes"], user.invite_code, user.id)
+        pipe.hset(names["referrals"], user.id, user.referral_count)
+        pipe.incr(names["total"])
 
     _write(add)
 
 
 def record_referral(referrer_id, boost):
-    _write(lambda client: client.zadd(keys()["rank"], {member(referrer_id): -boost}, xx=True, incr=True))
+    def count(pipe, names):
+        pipe.zadd(names["rank"], {member(referrer_id): -boost}, xx=True, incr=True)
+        pipe.hincrby(names["referrals"], referrer_id, 1)
+
+    _write(count)
 
 
 def record_admitted(user_ids):
+    def admit(pipe, names):
+        pipe.zrem(names["rank"], *[member(user_id) for user_id in user_ids])
+        pipe.sadd(names["admitted"], *user_ids)
+
     if user_ids:
-        _write(lambda client: client.zrem(keys()["rank"], *[member(user_id) for user_id in user_ids]))
+        _write(admit)
 
 
 def rebuild(client=None):
-    """Rebuild the sorted set and total from the database; returns the number of waiting users.
+    """Rebuild the mirror from the database; returns the number of waiting users.
 
-    Built under a temporary key and swapped in with RENAME, so readers never see half a set.
+    Built under temporary keys and swapped in with RENAME, so readers never see half of it.
     """
     client = client or redis_store.client
     if client is None:
@@ -146,22 +212,36 @@ def rebuild(client=None):
     if not client.set(names["lock"], "1", nx=True, ex=REBUILD_LOCK_SECONDS):
         return None  # another worker is rebuilding; readers use the database meanwhile
     try:
-        building = names["rank"] + ":building"
-        client.delete(building)
-        count = 0
-        rows = db.session.execute(select(User.id, POSITION_KEY).where(IS_WAITING).execution_options(yield_per=REBUILD_BATCH))
+        building = {name: names[name] + ":building" for name in MIRRORED}
+        client.delete(*building.values())
+        waiting = 0
+        rows = db.session.execute(
+            select(User.id, User.invite_code, User.referral_count, User.waitlist_status, POSITION_KEY)
+            .where(User.waitlist_status.is_not(None), User.is_active.is_(True))
+            .execution_options(yield_per=REBUILD_BATCH)
+        )
         for batch in rows.partitions():
-            client.zadd(building, {member(user_id): rank for user_id, rank in batch})
-            count += len(batch)
+            pipe = client.pipeline(transaction=False)
+            pipe.hset(building["codes"], mapping={code: user_id for user_id, code, _, _, _ in batch})
+            pipe.hset(building["referrals"], mapping={user_id: count for user_id, _, count, _, _ in batch})
+            ranked = {member(user_id): key for user_id, _, _, status, key in batch if status == WAITLIST_WAITING}
+            admitted = [user_id for user_id, _, _, status, _ in batch if status == WAITLIST_ADMITTED]
+            if ranked:
+                pipe.zadd(building["rank"], ranked)
+            if admitted:
+                pipe.sadd(building["admitted"], *admitted)
+            pipe.execute()
+            waiting += len(ranked)
         pipe = client.pipeline()
-        if count:
-            pipe.rename(building, names["rank"])
-        else:
-            pipe.delete(names["rank"])
+        for name in MIRRORED:
+            pipe.delete(names[name])
+        for name, temporary in building.items():
+            if client.exists(temporary):
+                pipe.rename(temporary, names[name])
         pipe.set(names["total"], database_total())
         pipe.set(names["ready"], "1")
         pipe.execute()
-        return count
+        return waiting
     finally:
         client.delete(names["lock"])
 

@@ -15,7 +15,7 @@ from titan.common.codes import generate_code, normalise_code
 from titan.common.exceptions import Conflict, InvalidInput, NotFound, Unauthorized
 from titan.common.identity import email_identity
 from titan.common.pagination import paginate
-from titan.common.transactions import after_commit, commit, rollback
+from titan.common.transactions import after_commit, commit, read_only, rollback
 from titan.common.types import utcnow
 from titan.common.urls import public_base_url
 from titan.extensions import cache, db
@@ -57,39 +57,29 @@ def code_cache_key(code):
     return f"referral-code:{code}"
 
 
-def cached_code_owner_id(code):
-    """Read-only look-ups (viewing a user by code) go through the cache; writes never do.
+def cached_referral_code_owner_id(code):
+    """Read-only look-ups of a referral code go through the cache; writes never do.
 
     The cache holds where a code points and until when; a revoked code is dropped from it at once
-    (shared by every worker when the cache is Redis).
+    (shared by every worker when the cache is Redis). Raises NotFound or InvalidInput (expired).
     """
-    code = normalise_code(code)
     key = code_cache_key(code)
     entry = cache.get(key)
     if entry is None:
-        entry = look_up_code(code)
+        row = db.session.execute(
+            select(ReferralCode.owner_id, ReferralCode.expires_at, ReferralCode.status).where(ReferralCode.code == code)
+        ).first()
+        entry = (
+            {"owner_id": row.owner_id, "expires_at": row.expires_at.timestamp(), "active": row.status == CODE_ACTIVE}
+            if row
+            else {"owner_id": None}
+        )
         cache.set(key, entry, timeout=current_app.config["REFERRAL_CODE_CACHE_SECONDS"])
     if entry["owner_id"] is None:
         raise NotFound(CODE_NOT_FOUND)
-    if entry["expires_at"] is not None and (
-        not entry["active"] or datetime.fromtimestamp(entry["expires_at"], timezone.utc) <= utcnow()
-    ):
+    if not entry["active"] or datetime.fromtimestamp(entry["expires_at"], timezone.utc) <= utcnow():
         raise InvalidInput(CODE_EXPIRED_MESSAGE)
     return entry["owner_id"]
-
-
-def look_up_code(code):
-    owner_id = db.session.scalar(select(User.id).where(User.invite_code == code, User.is_active.is_(True)))
-    if owner_id is not None:
-        return {"owner_id": owner_id, "expires_at": None, "active": True}
-    row = db.session.execute(
-        select(ReferralCode.owner_id, ReferralCode.expires_at, ReferralCode.status)
-        .join(User, ReferralCode.owner_id == User.id)
-        .where(ReferralCode.code == code, User.is_active.is_(True))
-    ).first()
-    if row is None:
-        return {"owner_id": None, "expires_at": None, "active": False}
-    return {"owner_id": row.owner_id, "expires_at": row.expires_at.timestamp(), "active": row.status == CODE_ACTIVE}
 
 
 def would_form_cycle(user_id, referrer_id):
@@ -131,7 +121,6 @@ def credit_referral(user, referrer, code, *, new_user, field="invited_by_code"):
     )
     referrer_id, referrer_email = referrer.id, referrer.email
     after_commit(lambda: ranking.record_referral(referrer_id, boost))
-    after_commit(lambda: forget_cards([referrer_id]))
     if referrer_email:
         after_commit(lambda: notify_referrer(referrer_id, user))
 
@@ -164,7 +153,7 @@ def referral_url(user):
 
 def user_data(user):
     """The user data object of the waitlist contract."""
-    position, total = ranking.standing(user)
+    position, total = user.standing if isinstance(user, ranking.MirroredUser) else ranking.standing(user)
     return {
         "referral_count": user.referral_count,
         "referral_code": user.invite_code,
@@ -196,7 +185,7 @@ def join_waitlist(email, code=None):
 
 
 class WaitlistCard(NamedTuple):
-    """What the read-only waitlist look-ups need of a user, cached so they touch no database."""
+    """What the read-only waitlist look-ups need of a user: one indexed query's columns."""
 
     id: int
     email: str | None
@@ -206,38 +195,36 @@ class WaitlistCard(NamedTuple):
     waitlist_boost: int
 
 
-def card_key(user_id):
-    return f"waitlist-card:{user_id}"
-
-
-def waitlist_card(user_id):
-    """The user's card (None for no such active user); dropped from the cache whenever it changes."""
-    cached = cache.get(card_key(user_id))
-    if cached is not None:
-        return WaitlistCard(*cached)
+def waitlist_card(*conditions):
     row = db.session.execute(
-        select(*(getattr(User, field) for field in WaitlistCard._fields)).where(User.id == user_id, User.is_active.is_(True))
+        select(*(getattr(User, field) for field in WaitlistCard._fields)).where(User.is_active.is_(True), *conditions)
     ).first()
-    if row is None:
-        return None
-    card = WaitlistCard(*row)
-    cache.set(card_key(user_id), tuple(card), timeout=current_app.config["REFERRAL_CODE_CACHE_SECONDS"])
-    return card
-
-
-def forget_cards(user_ids):
-    cache.delete_many(*(card_key(user_id) for user_id in user_ids))
+    return WaitlistCard(*row) if row else None
 
 
 def get_session_user(user_id):
-    card = waitlist_card(user_id)
+    read_only()
+    card = waitlist_card(User.id == user_id)
     if card is None:
         raise Unauthorized("Join the waitlist or log in with your referral code first.")
     return card
 
 
 def user_by_code(code):
-    card = waitlist_card(cached_code_owner_id(code))
+    """The owner of a code, read-only, with their standing: from the Redis mirror when it knows
+    the invite code (one round trip, no query), else from the database (`card_by_code`)."""
+    code = normalise_code(code)
+    return ranking.look_up_invite_code(code) or card_by_code(code)
+
+
+def card_by_code(code):
+    """The owner's card from the database: an invite code (permanent) is one indexed query; a
+    referral code (which may expire or be revoked) goes through the cached look-up first."""
+    read_only()
+    code = normalise_code(code)
+    card = waitlist_card(User.invite_code == code)
+    if card is None:
+        card = waitlist_card(User.id == cached_referral_code_owner_id(code))
     if card is None:
         raise NotFound("User not found")
     return card
@@ -255,7 +242,7 @@ def find_waitlist_user(email=None, code=None):
         if user is None:
             raise NotFound("User not found")
     if code is not None:
-        owner = user_by_code(code)
+        owner = card_by_code(code)
         if user is not None and owner.id != user.id:
             raise NotFound("User not found")
         user = owner
@@ -280,7 +267,6 @@ def admit_next(count):
         )
     )
     after_commit(lambda: ranking.record_admitted(ids))
-    after_commit(lambda: forget_cards(ids))
     for user in admitted:
         if user.email:
             after_commit(lambda user=user: send_mail(user.email, "admitted", user=user))
