@@ -32,7 +32,7 @@ def admin_client(client, admin):
 
 
 def waitlist(*emails):
-    return [join_waitlist(email) for email in emails]
+    return [join_waitlist(email).user for email in emails]
 
 
 def user_named(email):

@@ -192,7 +192,7 @@ def referrals_shown_on_status(page, code):
 
 def test_join_through_a_referral_link_raises_the_referrers_count(new_page, live):
     with live.app.app_context():
-        referrer = join_waitlist("host@example.com")
+        referrer = join_waitlist("host@example.com").user
     host_page = new_page("/status")
     assert referrals_shown_on_status(host_page, referrer.invite_code) == "0"
 

@@ -46,7 +46,7 @@ def join(code=None):
     if not form.validate_on_submit():
         return landing(form, code=code, status=400)
     try:
-        user = join_waitlist(form.email.data, code)
+        user = join_waitlist(form.email.data, code).user
     except (InvalidInput, NotFound) as error:
         if error.field == "email":
             form.email.errors.append(services.plain(error.message))

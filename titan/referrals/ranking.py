@@ -158,29 +158,38 @@ def total_registered():
 
 
 def _write(operation):
-    """Mirror a committed change into Redis; a failure is logged (a rebuild heals it).
+    """Mirror a committed change into Redis; returns the pipeline's answers, or None if Redis is
+    not there or failed (logged: a rebuild heals it).
 
     Writes go ahead even before the mirror is built: a rebuild replaces it whole.
     """
     client = redis_store.client
     if client is None:
-        return
+        return None
     try:
         pipe = client.pipeline(transaction=False)
         operation(pipe, keys())
-        pipe.execute()
+        return pipe.execute()
     except RedisError as error:
         log.warning("waitlist mirror update failed (run `flask waitlist rebuild-ranking`): %s", error)
+        return None
 
 
 def record_joined(user):
+    """Mirror a new waiting user; returns their standing (read in the same round trip)."""
+
     def add(pipe, names):
         pipe.zadd(names["rank"], {member(user.id): user.id - user.waitlist_boost})
         pipe.hset(names["codes"], user.invite_code, user.id)
         pipe.hset(names["referrals"], user.id, user.referral_count)
         pipe.incr(names["total"])
+        pipe.exists(names["ready"])
+        pipe.zrank(names["rank"], member(user.id))
 
-    _write(add)
+    answers = _write(add)
+    if answers is None or not answers[-2]:
+        return standing(user)
+    return Standing(answers[-1] + 1, answers[3])
 
 
 def record_referral(referrer_id, boost):

@@ -44,9 +44,9 @@ def join(data):
 
     400 `{"email": ["Enter a valid email address."]}` or `{"email": ["This field must be unique."]}`.
     """
-    user = services.join_waitlist(data["email"])
-    sign_in_session(user)
-    return services.user_data(user)
+    joined = services.join_waitlist(data["email"])
+    sign_in_session(joined.user)
+    return joined.data
 
 
 @blp.route("/api/join/<code>/", methods=["POST"])
@@ -60,9 +60,9 @@ def join_with_code(data, code):
 
     The referrer moves up the list and gets an email. 404 unknown code; 400 expired or revoked code.
     """
-    user = services.join_waitlist(data["email"], code)
-    sign_in_session(user)
-    return services.user_data(user)
+    joined = services.join_waitlist(data["email"], code)
+    sign_in_session(joined.user)
+    return joined.data
 
 
 @blp.route("/api/user/")

@@ -151,9 +151,11 @@ def referral_url(user):
     return f"{public_base_url()}/r/{user.invite_code}"
 
 
-def user_data(user):
-    """The user data object of the waitlist contract."""
-    position, total = user.standing if isinstance(user, ranking.MirroredUser) else ranking.standing(user)
+def user_data(user, standing=None):
+    """The user data object of the waitlist contract (`standing` when it is already known)."""
+    if standing is None:
+        standing = user.standing if isinstance(user, ranking.MirroredUser) else ranking.standing(user)
+    position, total = standing
     return {
         "referral_count": user.referral_count,
         "referral_code": user.invite_code,
@@ -168,8 +170,13 @@ def mask_email(email):
     return f"{local[:1]}***@{domain}"
 
 
+class Joined(NamedTuple):
+    user: User
+    data: dict
+
+
 def join_waitlist(email, code=None):
-    """Put `email` on the waitlist (referred by the owner of `code`); returns the new user."""
+    """Put `email` on the waitlist (referred by the owner of `code`): the new user and their user data."""
     check_email_allowed(email)
     referrer = resolve_referral_code(code) if code else None
     try:
@@ -178,10 +185,10 @@ def join_waitlist(email, code=None):
         raise InvalidInput(EMAIL_NOT_UNIQUE, field="email") from None
     if referrer is not None:
         credit_referral(user, referrer, normalise_code(code), new_user=True)
-    after_commit(lambda: ranking.record_joined(user))
-    after_commit(lambda: send_mail(user.email, "welcome", user=user, data=user_data(user)))
     commit()
-    return user
+    data = user_data(user, ranking.record_joined(user))
+    send_mail(user.email, "welcome", user=user, data=data)
+    return Joined(user, data)
 
 
 class WaitlistCard(NamedTuple):
