@@ -3,7 +3,7 @@
 
 import logging
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from titan.auth.models import WAITLIST_WAITING, User
@@ -21,16 +21,18 @@ INVITE_CODE_ATTEMPTS = 10
 UNIQUE_USER_FIELDS = ("email", "username", "phone")
 
 
+# Built once: this runs for every new user, and building the statement costs more than running it.
+CODE_IN_USE = select(
+    or_(
+        exists().where(User.invite_code == bindparam("code")),
+        exists().where(ReferralCode.code == bindparam("code")),
+    )
+)
+
+
 def code_in_use(code):
     """Is `code` (upper-case) taken by any invite code or referral code?"""
-    return db.session.scalar(
-        select(
-            or_(
-                exists().where(User.invite_code == code),
-                exists().where(ReferralCode.code == code),
-            )
-        )
-    )
+    return db.session.scalar(CODE_IN_USE, {"code": code})
 
 
 def email_taken(email, exclude_user_id=None):
