@@ -222,7 +222,8 @@ def rebuild(client=None):
         return None  # another worker is rebuilding; readers use the database meanwhile
     try:
         building = {name: names[name] + ":building" for name in MIRRORED}
-        client.delete(*building.values())
+        # UNLINK frees big keys in the background; DEL (or RENAME over a key) would block Redis.
+        client.unlink(*building.values())
         waiting = 0
         rows = db.session.execute(
             select(User.id, User.invite_code, User.referral_count, User.waitlist_status, POSITION_KEY)
@@ -243,7 +244,7 @@ def rebuild(client=None):
             waiting += len(ranked)
         pipe = client.pipeline()
         for name in MIRRORED:
-            pipe.delete(names[name])
+            pipe.unlink(names[name])
         for name, temporary in building.items():
             if client.exists(temporary):
                 pipe.rename(temporary, names[name])
