@@ -143,3 +143,17 @@ def test_production_refuses_to_start_without_secrets():
     with pytest.raises(RuntimeError, match="JWT_SECRET_KEY"):
         create_app(ProductionConfig, SECRET_KEY="s" * 40, JWT_SECRET_KEY="short")
     create_app(ProductionConfig, SECRET_KEY="s" * 40, JWT_SECRET_KEY="j" * 40, SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_json_log_lines_carry_the_request_id(app):
+    import json
+    import logging
+
+    from titan.logs import JsonFormatter, RequestContextFilter
+
+    with app.test_request_context("/healthz", headers={"X-Request-ID": "trace-42"}):
+        app.preprocess_request()
+        record = logging.LogRecord("titan.test", logging.INFO, __file__, 1, "hello %s", ("world",), None)
+        RequestContextFilter().filter(record)
+        line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "hello world" and line["request_id"] == "trace-42" and line["level"] == "INFO"
