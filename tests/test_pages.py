@@ -109,7 +109,7 @@ def test_join_without_javascript_shows_the_standing(client, outbox):
     link = f"http://titan.test/r/{user.invite_code}"
     assert f'value="{link}"' in body
     encoded = "http%3A%2F%2Ftitan.test%2Fr%2F" + user.invite_code
-    assert f"https://twitter.com/intent/tweet?text=" in body and f"&amp;url={encoded}" in body
+    assert "https://twitter.com/intent/tweet?text=" in body and f"&amp;url={encoded}" in body
     assert f"https://www.linkedin.com/sharing/share-offsite/?url={encoded}" in body
     assert re.search(r'href="mailto:\?subject=[^"]*' + re.escape(encoded), body)
     assert 'class="join-form"' in body and re.search(r'<form class="join-form"[^>]*\shidden', body, re.S)

@@ -8,7 +8,6 @@ Create Date: 2026-11-23 11:50:46.614098
 from alembic import op
 import sqlalchemy as sa
 
-import titan.common.types
 
 
 # revision identifiers, used by Alembic.

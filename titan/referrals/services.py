@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from titan.auth.accounts import DuplicateUser, check_email_allowed, code_in_use, create_user
-from titan.auth.models import WAITLIST_ADMITTED, WAITLIST_WAITING, User
+from titan.auth.models import WAITLIST_ADMITTED, User
 from titan.common.codes import generate_code, normalise_code
 from titan.common.exceptions import Conflict, InvalidInput, NotFound, Unauthorized
 from titan.common.identity import email_identity
@@ -326,7 +326,7 @@ def create_referral_code(user, expires_at, code=None):
                 rollback()
                 raise Conflict("You already have an active referral code; delete it first.") from None
             continue
-        after_commit(lambda: cache.delete(code_cache_key(candidate)))
+        after_commit(lambda key=code_cache_key(candidate): cache.delete(key))
         commit()
         return referral
     rollback()
