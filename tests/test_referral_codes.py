@@ -161,13 +161,20 @@ def test_revoked_or_expired_code_fails_every_sign_up_path(client, headers, user)
     assert client.post("/api/v1/auth/phone/token", json={"phone": "+15005550006", "code": phone_code, "invite_code": "GONE2026"}).status_code == 400
 
 
-def test_code_deleted_on_one_worker_is_refused_at_once_on_another(make_app, make_user):
+@pytest.fixture
+def two_workers(make_app, make_user):
+    """Two app instances on one database (and one Redis, on the PostgreSQL run), an owner signed in
+    on the first: `(client_a, client_b, headers)`."""
     worker_a, worker_b = make_app(), make_app()
     with worker_a.app_context():
         make_user(email="owner@example.com", username="owner")
     client_a, client_b = worker_a.test_client(), worker_b.test_client()
     token = client_a.post("/api/v1/auth/token", data={"username": "owner", "password": "correct-horse-42"}).get_json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    return client_a, client_b, {"Authorization": f"Bearer {token}"}
+
+
+def test_code_deleted_on_one_worker_is_refused_at_once_on_another(two_workers):
+    client_a, client_b, headers = two_workers
     client_a.post(CODES, headers=headers, json={"code": "SHARED2026", "expires_at": in_days(3)})
     # Worker B looks the code up (and caches it) before it is deleted on worker A.
     assert client_b.get("/api/user/SHARED2026/").status_code == 200
@@ -177,15 +184,10 @@ def test_code_deleted_on_one_worker_is_refused_at_once_on_another(make_app, make
     assert response.get_json()["detail"] == "Referral code has expired"
 
 
-def test_deleted_code_read_through_a_shared_cache_is_refused_at_once(make_app, make_user, backend):
+def test_deleted_code_read_through_a_shared_cache_is_refused_at_once(two_workers, backend):
     if backend != "postgresql":
         pytest.skip("a cache shared by workers is Redis (the PostgreSQL run)")
-    worker_a, worker_b = make_app(), make_app()
-    with worker_a.app_context():
-        make_user(email="owner@example.com", username="owner")
-    client_a, client_b = worker_a.test_client(), worker_b.test_client()
-    token = client_a.post("/api/v1/auth/token", data={"username": "owner", "password": "correct-horse-42"}).get_json()["access_token"]
-    headers = {"Authorization": f"Bearer {token}"}
+    client_a, client_b, headers = two_workers
     client_a.post(CODES, headers=headers, json={"code": "CACHED2026", "expires_at": in_days(3)})
     assert client_b.get("/api/user/CACHED2026/").status_code == 200
     client_a.delete(f"{CODES}/CACHED2026", headers=headers)
