@@ -80,10 +80,6 @@ class User(db.Model):
         return f"<User {self.id} {self.email or self.phone or self.username}>"
 
     @property
-    def waitlist_key(self):
-        return self.id - self.waitlist_boost
-
-    @property
     def display_name(self):
         full = f"{self.first_name} {self.last_name}".strip()
         return full or self.username or self.email or self.phone or f"user {self.id}"

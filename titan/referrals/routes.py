@@ -167,7 +167,4 @@ def delete_referral_code(code):
 @blp.alt_response(404, response="NOT_FOUND", description="Unknown referrer.")
 def referrals_of(args, referrer_id):
     """The users a user referred. Email and phone are shown to the referrer themself and to admins."""
-    page = services.referrals_of(referrer_id, args["page"], args["per_page"])
-    if current_user.id != referrer_id and not current_user.is_admin:
-        page["items"] = [{"id": u.id, "username": u.username, "created_at": u.created_at} for u in page["items"]]
-    return page
+    return services.referrals_of(referrer_id, current_user, args["page"], args["per_page"])

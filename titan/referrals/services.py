@@ -369,8 +369,12 @@ def lookup_code_by_email(email):
     return {"code": user.invite_code, "expires_at": None}
 
 
-def referrals_of(referrer_id, page, per_page):
+def referrals_of(referrer_id, viewer, page, per_page):
+    """The users `referrer_id` referred; email and phone only for the referrer themself or an admin."""
     if db.session.get(User, referrer_id) is None:
         raise NotFound("Referrer not found")
     statement = select(User).where(User.referred_by_id == referrer_id).order_by(User.created_at, User.id)
-    return paginate(statement, page, per_page)
+    result = paginate(statement, page, per_page)
+    if viewer.id != referrer_id and not viewer.is_admin:
+        result["items"] = [{"id": u.id, "username": u.username, "created_at": u.created_at} for u in result["items"]]
+    return result
