@@ -38,11 +38,11 @@ from sqlalchemy import select, text  # noqa: E402
 from bench.common import load_waiting_users, recreate_database  # noqa: E402
 from config import ProductionConfig, normalise_database_url  # noqa: E402
 from titan import create_app  # noqa: E402
-from titan.auth.models import User  # noqa: E402
+from titan.members.models import User  # noqa: E402
 from titan.calculator.models import Operation  # noqa: E402
 from titan.demo import load_demo_data  # noqa: E402
 from titan.extensions import db, redis_store  # noqa: E402
-from titan.referrals import ranking  # noqa: E402
+from titan.members import ranking  # noqa: E402
 
 DATABASE_URL = normalise_database_url(os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/titan_bench_http"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
@@ -103,7 +103,7 @@ def prepare_data():
         redis_store.client.delete(*ranking.keys().values())
         ranking.rebuild()
         codes = db.session.scalars(select(User.invite_code).where(ranking.IS_WAITING)).all()
-        from titan.auth.services import create_admin
+        from titan.auth.users import create_admin
 
         bench_user = create_admin(BENCH_EMAIL, BENCH_PASSWORD)
         db.session.execute(text("UPDATE users SET balance = 1000000000 WHERE id = :id"), {"id": bench_user.id})

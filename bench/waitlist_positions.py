@@ -24,9 +24,10 @@ from flask_migrate import upgrade  # noqa: E402
 
 from config import TestingConfig, normalise_database_url  # noqa: E402
 from titan import create_app  # noqa: E402
-from titan.auth.models import User  # noqa: E402
+from titan.members.models import User  # noqa: E402
 from titan.extensions import db  # noqa: E402
-from titan.referrals import ranking, services  # noqa: E402
+from titan.members import ranking  # noqa: E402
+from titan.members.standing import member_by_code, user_data  # noqa: E402
 from bench.common import BOOST, load_waiting_users, recreate_database  # noqa: E402
 
 DATABASE_URL = normalise_database_url(os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/titan_bench"))
@@ -63,7 +64,7 @@ def measure(count):
 
         def full_lookup():
             db.session.expire_all()
-            services.user_data(services.user_by_code(code))
+            user_data(member_by_code(code))
 
         results[label] = {
             "redis": time_lookup(full_lookup),

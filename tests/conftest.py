@@ -12,8 +12,8 @@ from sqlalchemy import create_engine, text
 
 from config import TestingConfig, normalise_database_url
 from titan import create_app
-from titan.auth.accounts import create_user
-from titan.auth.services import hash_password
+from titan.members.accounts import create_user
+from titan.members.passwords import hash_password
 from titan.extensions import db
 from titan.integrations import mail, sms
 

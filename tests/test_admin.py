@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 
 from conftest import PASSWORD
-from titan.auth.models import User
+from titan.members.models import User
 from titan.calculator.models import Operation, Record
 from titan.common.types import utcnow
 from titan.extensions import db
-from titan.pages.admin import ADMIN_SESSION_SECONDS, ADMIN_SIGNED_IN_AT_KEY
-from titan.referrals.models import ReferralCode
-from titan.referrals.services import join_waitlist
+from titan.pages.admin.session import ADMIN_SESSION_SECONDS, ADMIN_SIGNED_IN_AT_KEY
+from titan.members.models import ReferralCode
+from titan.waitlist.membership import join_waitlist
 
 PANEL_PATHS = ("/admin/", "/admin/user/", "/admin/referralcode/", "/admin/record/", "/admin/waitlist.csv",
                "/admin/user/details/?id=1")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from titan.auth.models import User
+from titan.members.models import User
 
 
 def test_unknown_api_path_is_json_404(client):
@@ -38,7 +38,7 @@ def test_unexpected_error_is_json_500_without_traceback(make_app, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("titan.auth.services.authenticate", explode)
+    monkeypatch.setattr("titan.auth.login.authenticate", explode)
     response = app.test_client().post("/api/v1/auth/token", data={"username": "a", "password": "b"})
     assert response.status_code == 500
     assert response.get_json()["code"] == 500

@@ -7,7 +7,8 @@ import jwt as pyjwt
 import pytest
 from flask_jwt_extended import create_access_token
 
-from titan.auth.models import RevokedToken, User
+from titan.auth.models import RevokedToken
+from titan.members.models import User
 from titan.common.codes import CODE_ALPHABET
 from titan.extensions import db
 
@@ -155,7 +156,7 @@ def test_register_with_bad_query_code_is_400(client):
 def test_invite_codes_are_unique_and_collisions_are_retried(client, make_user, monkeypatch):
     first = make_user(email="first@example.com")
     generated = iter([first.invite_code, first.invite_code, "ZZZZ2222"])
-    monkeypatch.setattr("titan.auth.accounts.generate_code", lambda: next(generated))
+    monkeypatch.setattr("titan.members.accounts.generate_code", lambda: next(generated))
     response = register(client, email="second@example.com")
     assert response.status_code == 201
     assert response.get_json()["invite_code"] == "ZZZZ2222"

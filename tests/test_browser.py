@@ -18,12 +18,12 @@ import pytest
 from werkzeug.serving import make_server
 
 from conftest import PASSWORD
-from titan.auth.models import User
-from titan.auth.services import create_admin
+from titan.members.models import User
+from titan.auth.users import create_admin
 from titan.extensions import db
 from titan.integrations import mail
-from titan.market import services as market
-from titan.referrals.services import join_waitlist
+from titan.demo.market import load_demo_series
+from titan.waitlist.membership import join_waitlist
 
 pytestmark = pytest.mark.browser
 
@@ -124,7 +124,7 @@ def screenshot(page, name, **options):
 
 def test_join_with_javascript_without_a_reload(new_page, live):
     with live.app.app_context():
-        market.load_demo_series()
+        load_demo_series()
         for index in range(41):
             join_waitlist(f"early{index}@example.com")
 
@@ -227,7 +227,7 @@ def drawn(page):
 
 def test_chart_switches_periods(new_page, live):
     with live.app.app_context():
-        market.load_demo_series()
+        load_demo_series()
     page = new_page("/chart", reduced_motion="reduce")
     page.locator("#performance-chart:not([data-points=''])").wait_for(state="attached")
     ten_years = drawn(page)
@@ -248,7 +248,7 @@ def test_chart_switches_periods(new_page, live):
 
 def test_chart_without_javascript_keeps_the_words_and_the_table(new_page, live):
     with live.app.app_context():
-        market.load_demo_series()
+        load_demo_series()
     page = new_page("/chart", java_script_enabled=False)
     page.get_by_role("link", name="1Y", exact=True).click()
     page.wait_for_url("**/chart?period=1y")

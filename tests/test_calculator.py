@@ -8,8 +8,9 @@ import requests
 import responses
 from sqlalchemy import event, func, select
 
-from titan.auth.models import User
-from titan.calculator import services
+from titan.members.models import User
+from titan.calculator import ledger
+from titan.demo.calculator import ensure_demo_users
 from titan.calculator.models import Operation, Record
 from titan.extensions import db
 
@@ -419,11 +420,11 @@ def test_credit_is_for_admins_and_known_users(client, admin, auth_header, user, 
 
 
 def test_credit_cannot_push_a_balance_past_the_cap(client, admin, auth_header, user):
-    set_balance(user, services.MAX_BALANCE - 10)
+    set_balance(user, ledger.MAX_BALANCE - 10)
     response = client.post(f"/api/v1/users/{user.id}/balance", json={"amount": 11}, headers=auth_header("admin"))
     assert response.status_code == 409
     assert "amount" in response.get_json()["errors"]["json"]
-    assert balance_of(user.id) == services.MAX_BALANCE - 10
+    assert balance_of(user.id) == ledger.MAX_BALANCE - 10
 
 
 # --- demo ledger -------------------------------------------------------------------------------
@@ -431,7 +432,7 @@ def test_credit_cannot_push_a_balance_past_the_cap(client, admin, auth_header, u
 
 @pytest.fixture
 def demo_users(app):
-    services.ensure_demo_users()
+    ensure_demo_users()
     return {name: db.session.scalar(select(User).where(User.username == name)) for name in ("testuser", "tesuser2")}
 
 
@@ -452,7 +453,7 @@ def test_demo_users_and_ledger_are_consistent_and_idempotent(demo_users, token_f
     token_for("testuser", "123qweasd")
     token_for("tesuser2", "123qweasd")
 
-    assert services.ensure_demo_users() == []
+    assert ensure_demo_users() == []
     assert records_of(testuser.id) == 1000 and balance_of(testuser.id) == 7000
 
 

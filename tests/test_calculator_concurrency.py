@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from titan.auth.models import User
+from titan.members.models import User
 from titan.calculator.models import Operation, Record
 from titan.extensions import db
 

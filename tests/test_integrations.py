@@ -7,7 +7,7 @@ import requests
 import responses
 from aiosmtpd.controller import Controller
 
-from titan.auth.models import User
+from titan.members.models import User
 from titan.integrations import mail
 
 HUNTER = "https://hunter.test/v2/email-verifier"

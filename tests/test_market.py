@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from titan.common.exceptions import InvalidInput
 from titan.extensions import db
+from titan.demo.market import load_demo_series
 from titan.market import analytics, services
 from titan.market.models import Point, Series
 
@@ -362,9 +363,9 @@ def test_chart_and_stats_are_in_the_openapi_document(client):
 
 
 def test_demo_loads_the_real_sp500_and_the_demo_titan_series(client):
-    line = services.load_demo_series()
+    line = load_demo_series()
     assert line == "market: sp500 1866 points imported, titan 1857 points computed (demo data)"
-    assert services.load_demo_series() == "market: sp500 1866 points already there, titan 1857 points already there"
+    assert load_demo_series() == "market: sp500 1866 points already there, titan 1857 points already there"
     titan = db.session.scalar(select(Series).where(Series.name == "titan"))
     assert titan.is_demo and titan.description.startswith("Demo data")
     assert services.demo_notice() == titan.description
@@ -391,9 +392,9 @@ def test_demo_loads_the_real_sp500_and_the_demo_titan_series(client):
 
 
 def test_demo_titan_follows_a_reimported_sp500_but_not_over_a_real_series(app, store):
-    services.load_demo_series()
+    load_demo_series()
     services.import_csv("sp500", csv_text(*(f"{day.isoformat()},{100 + i}" for i, day in enumerate(monthly(2020, 1, 24)))).splitlines())
-    assert services.load_demo_series() == "market: sp500 24 points already there, titan 15 points computed (demo data)"
+    assert load_demo_series() == "market: sp500 24 points already there, titan 15 points computed (demo data)"
     store("titan", {D(2021, 1, 1): 5.0})
-    assert services.load_demo_series().endswith("titan 1 points already there")
+    assert load_demo_series().endswith("titan 1 points already there")
     assert services.demo_notice() is None

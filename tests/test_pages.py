@@ -8,11 +8,11 @@ from html import unescape
 
 import pytest
 
-from titan.auth.models import User
+from titan.members.models import User
 from titan.common.types import utcnow
 from titan.extensions import db
-from titan.market import services as market
-from titan.referrals.models import ReferralCode
+from titan.demo.market import load_demo_series
+from titan.members.models import ReferralCode
 
 PAGES = ("/", "/r/NOSUCHCODE", "/status", "/chart", "/chart?period=ytd")
 
@@ -44,7 +44,7 @@ def csrf_client(make_app):
 
 @pytest.fixture
 def market_data(app):
-    market.load_demo_series()
+    load_demo_series()
 
 
 # --- rendering and headers -----------------------------------------------------------------------

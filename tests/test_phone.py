@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 import responses
 
-from titan.auth.models import PhoneCode, User
+from titan.auth.models import PhoneCode
+from titan.members.models import User
 from titan.common.types import utcnow
 from titan.extensions import db
 

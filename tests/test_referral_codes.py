@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from titan.common.codes import CODE_ALPHABET
 from titan.common.types import utcnow
 from titan.extensions import db
-from titan.referrals.models import ReferralCode
+from titan.members.models import ReferralCode
 
 CODES = "/api/v1/referral-codes"
 

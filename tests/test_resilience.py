@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from titan.auth.models import User
+from titan.members.models import User
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 

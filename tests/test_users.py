@@ -2,7 +2,7 @@
 
 import pytest
 
-from titan.auth.models import User
+from titan.members.models import User
 from titan.extensions import db
 
 ME = "/api/v1/users/me"

@@ -6,12 +6,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from titan.auth.models import User
+from titan.members.models import User
 from titan.common.types import utcnow
 from titan.extensions import db
-from titan.referrals import ranking
-from titan.referrals.models import ReferralCode
-from titan.referrals.services import admit_next
+from titan.members import ranking
+from titan.members.models import ReferralCode
+from titan.waitlist.admission import admit_next
 
 USER_DATA_KEYS = {"referral_count", "referral_code", "wait_list_position", "total_registered", "referral_url"}
 

@@ -4,7 +4,6 @@ import secrets
 
 from flask import Flask, g, request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
@@ -63,17 +62,19 @@ def configure_database(app):
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
-@event.listens_for(Engine, "connect")
 def sqlite_pragmas(dbapi_connection, _record):
-    if dbapi_connection.__class__.__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.close()
+    """Foreign keys on, and WAL so that readers and a writer don't block each other."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
 
 
 def register_extensions(app):
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", sqlite_pragmas)
     migrate.init_app(app, db, directory=str(settings.BASE_DIR / "migrations"))
     redis_store.init_app(app)
 
@@ -127,9 +128,10 @@ def register_blueprints(app):
     from titan.health import blp as health_blp
     from titan.market.routes import blp as market_blp
     from titan.referrals.routes import blp as referrals_blp
+    from titan.waitlist.routes import blp as waitlist_blp
 
     app.url_map.strict_slashes = False
-    for blueprint in (health_blp, auth_blp, users_blp, referrals_blp, calculator_blp, market_blp):
+    for blueprint in (health_blp, waitlist_blp, auth_blp, users_blp, referrals_blp, calculator_blp, market_blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     register_pages(app)

@@ -7,6 +7,11 @@ import marshmallow as ma
 from webargs.flaskparser import FlaskParser
 
 
+# How a blueprint answers errors (see titan.errors): the v1 envelope, or, for the routes the
+# single-page app speaks, invalid input as `{"field": ["message"]}` and `detail` beside the envelope.
+ENVELOPE = "envelope"
+FIELD_ERRORS = "field_errors"
+
 # Path ids: ids beyond a 32-bit integer name nothing, and refusing them in the URL keeps them away
 # from the database (SQLite cannot even bind them). Use as f"/users/<{ID}:user_id>".
 ID = "int(min=1, max=2147483647)"
@@ -30,6 +35,8 @@ def schema_instance(schema_class):
 
 
 class Blueprint(flask_smorest.Blueprint):
+    """An API blueprint; `error_shape` (ENVELOPE or FIELD_ERRORS) says how its errors look."""
+
     ARGUMENTS_PARSER = ArgumentsParser()
     # `json_or_form` documents as a form (what Swagger UI's OAuth2 flow sends) and also takes JSON.
     DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
@@ -37,7 +44,9 @@ class Blueprint(flask_smorest.Blueprint):
         "json_or_form": "application/x-www-form-urlencoded",
     }
 
-
+    def __init__(self, *args, error_shape=ENVELOPE, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_shape = error_shape
 
 
 class ErrorSchema(ma.Schema):
@@ -59,7 +68,7 @@ class Api(flask_smorest.Api):
         """Errors are handled by `titan.errors` for the whole app, pages included."""
 
 
-# The single-page app's routes answer invalid fields as `{"field": ["message"]}` (see titan.errors),
+# Blueprints with FIELD_ERRORS answer invalid fields as `{"field": ["message"]}` (see titan.errors),
 # and other bad requests (an expired code, nothing to look up) in the envelope with `detail`.
 SPA_INVALID_INPUT = {
     "description": "Invalid input, as the single-page app expects it: field name → messages.",

@@ -4,7 +4,7 @@ import click
 
 from titan.auth.cli import auth_cli, users_cli
 from titan.market.cli import market_cli
-from titan.referrals.cli import waitlist_cli
+from titan.waitlist.cli import waitlist_cli
 
 
 @click.command("demo")

@@ -1,9 +1,10 @@
-"""One error shape for the whole service.
+"""Every error handler of the service, and the shapes errors take.
 
-API paths answer JSON: `{"code", "status", "message"[, "errors"]}`. The waitlist routes that the
-single-page app already speaks (`/api/...` outside `/api/v1`) answer invalid input the way that app
-expects, `{"field": ["message"]}`, and carry `detail` beside the envelope for other errors. Pages
-answer a small HTML page. No route ever answers a traceback.
+Each API blueprint declares its shape (`titan.api.Blueprint(error_shape=...)`): the v1 envelope
+`{"code", "status", "message"[, "errors"]}`, or, for the routes the single-page app already speaks,
+invalid input as `{"field": ["message"]}` and other errors in the envelope with `detail` beside it.
+Anything else (a request no route matched, the docs, the admin panel) answers the envelope under
+`/api/` and `/openapi.json`, and a small HTML page elsewhere. No route ever answers a traceback.
 """
 
 import logging
@@ -11,25 +12,31 @@ from http import HTTPStatus
 
 import redis.exceptions
 import sqlalchemy.exc
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_limiter import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from titan.api import ENVELOPE, FIELD_ERRORS
 from titan.common.exceptions import ServiceError
 
 log = logging.getLogger(__name__)
 
 API_PREFIXES = ("/api/", "/openapi.json")
-SPA_CONTRACT_PREFIX = "/api/"
-V1_PREFIX = "/api/v1/"
+UNAVAILABLE_RETRY_SECONDS = 5
+FORM_EXPIRED = (
+    "For your security, forms time out. Go back, reload the page and send it again. "
+    "If it keeps happening, allow cookies for this site."
+)
 
 
-def is_api_request():
-    return request.path.startswith(API_PREFIXES) or request.path == "/api"
-
-
-def is_spa_contract_request():
-    return request.path.startswith(SPA_CONTRACT_PREFIX) and not request.path.startswith(V1_PREFIX)
+def error_shape():
+    """ENVELOPE or FIELD_ERRORS for an API request (as its blueprint says), None for a page."""
+    blueprint = current_app.blueprints.get(request.blueprint) if request.blueprint else None
+    declared = getattr(blueprint, "error_shape", None)
+    if declared is not None:
+        return declared
+    return ENVELOPE if request.path.startswith(API_PREFIXES) or request.path == "/api" else None
 
 
 def envelope(code, message=None, errors=None):
@@ -50,6 +57,20 @@ def field_errors(errors):
         else:
             merged.setdefault("non_field_errors", []).extend(location_errors)
     return merged
+
+
+def error_response(code, message=None, errors=None, headers=None):
+    headers = headers or {}
+    shape = error_shape()
+    if shape is None:
+        return render_template("error.html", code=code, status=HTTPStatus(code).phrase, message=message), code, headers
+    if shape == FIELD_ERRORS:
+        if errors and code == 400:
+            return jsonify(field_errors(errors)), code, headers
+        payload = envelope(code, message, errors)
+        payload["detail"] = payload["message"]
+        return jsonify(payload), code, headers
+    return jsonify(envelope(code, message, errors)), code, headers
 
 
 def http_error_parts(error):
@@ -74,26 +95,28 @@ def handle_http_exception(error):
     return error_response(error.code or 500, message, errors, headers)
 
 
-def error_response(code, message=None, errors=None, headers=None):
-    headers = headers or {}
-    if not is_api_request():
-        return render_template("error.html", code=code, status=HTTPStatus(code).phrase, message=message), code, headers
-    if is_spa_contract_request():
-        if errors and code == 400:
-            return jsonify(field_errors(errors)), code, headers
-        payload = envelope(code, message, errors)
-        payload["detail"] = payload["message"]
-        return jsonify(payload), code, headers
-    return jsonify(envelope(code, message, errors)), code, headers
-
-
 def handle_service_error(error):
-    return error_response(error.status, error.message, error.errors, error.headers)
+    # A service error about an input field is about the request body: the query's own fields are
+    # checked by their schemas before any service runs.
+    errors = {"json": {error.field: [error.message]}} if error.field else None
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+    return error_response(error.status, error.message, errors, headers)
+
+
+def handle_form_expired(error):
+    """A page form posted with a missing or stale CSRF token."""
+    if error_shape() is not None:
+        return handle_http_exception(error)
+    return render_template("error.html", code=400, status="This form has expired", message=FORM_EXPIRED), 400
 
 
 def handle_service_unavailable(error):
     log.error("backing service unavailable: %s", error.__class__.__name__, exc_info=error)
-    return error_response(503, "A backing service is unavailable; try again shortly.", headers={"Retry-After": "5"})
+    return error_response(
+        503,
+        "A backing service is unavailable; try again shortly.",
+        headers={"Retry-After": str(UNAVAILABLE_RETRY_SECONDS)},
+    )
 
 
 def handle_unexpected_exception(error):
@@ -102,6 +125,7 @@ def handle_unexpected_exception(error):
 
 
 def register_error_handlers(app):
+    app.register_error_handler(CSRFError, handle_form_expired)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ServiceError, handle_service_error)
     app.register_error_handler(sqlalchemy.exc.OperationalError, handle_service_unavailable)

@@ -3,7 +3,7 @@
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
-from titan.common.identity import normalise_phone
+from titan.common.contacts import normalise_phone
 from titan.extensions import limiter
 
 

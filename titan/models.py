@@ -1,8 +1,8 @@
-"""Every model, imported in one place so Alembic and the shell see the whole schema."""
+"""Every model, imported in one place so that Alembic sees the whole schema."""
 
-from titan.auth.models import PhoneCode, RevokedToken, User
+from titan.auth.models import PhoneCode, RevokedToken
 from titan.calculator.models import Operation, Record
 from titan.market.models import Point, Series
-from titan.referrals.models import ReferralCode
+from titan.members.models import ReferralCode, User
 
 __all__ = ["User", "RevokedToken", "PhoneCode", "ReferralCode", "Operation", "Record", "Series", "Point"]

@@ -1,9 +1,10 @@
 import click
 from flask.cli import AppGroup
 
-from titan.auth import services
 from titan.auth.schemas import validate_password
-from titan.common.identity import normalise_email
+from titan.auth.tokens import purge_expired_revocations
+from titan.auth.users import create_admin as make_admin
+from titan.common.contacts import normalise_email
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 auth_cli = AppGroup("auth", help="Token housekeeping.")
@@ -19,11 +20,11 @@ def create_admin(email, password):
         validate_password(password)
     except Exception as error:  # noqa: BLE001 - ValueError or marshmallow's ValidationError
         raise click.BadParameter(str(getattr(error, "messages", error))) from None
-    user = services.create_admin(email, password)
+    user = make_admin(email, password)
     click.echo(f"Admin {user.email} (id {user.id}) is ready.")
 
 
 @auth_cli.command("purge-revoked")
 def purge_revoked():
     """Delete revoked tokens that have expired anyway."""
-    click.echo(f"Purged {services.purge_expired_revocations()} expired revocations.")
+    click.echo(f"Purged {purge_expired_revocations()} expired revocations.")

@@ -15,7 +15,7 @@ def auth_required(*, admin=False, refresh=False):
         def guarded(*args, **kwargs):
             verify_jwt_in_request(refresh=refresh)
             if admin and not current_user.is_admin:
-                raise Forbidden("Only admins may do this.")
+                raise Forbidden("admin_only", "Only admins may do this.")
             return view(*args, **kwargs)
 
         responses = {"401": "UNAUTHORIZED"}

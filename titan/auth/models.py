@@ -1,88 +1,12 @@
-"""Accounts: users, revoked tokens, phone login codes."""
+"""What accounts need beyond the user (titan.members.models): revoked tokens and phone login codes."""
 
 from datetime import datetime
 
-from flask import current_app
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from titan.common.types import UTCDateTime, utcnow
 from titan.extensions import db
-
-WAITLIST_WAITING = "waiting"
-WAITLIST_ADMITTED = "admitted"
-
-
-def start_balance():
-    return current_app.config["CALCULATOR_START_BALANCE"]
-
-
-class User(db.Model):
-    __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint("balance >= 0", name="balance_not_negative"),
-        CheckConstraint("referral_count >= 0", name="referral_count_not_negative"),
-        CheckConstraint("referred_by_id IS NULL OR referred_by_id <> id", name="not_self_referred"),
-        CheckConstraint(
-            "waitlist_status IS NULL OR waitlist_status IN ('waiting', 'admitted')", name="waitlist_status_known"
-        ),
-        CheckConstraint("waitlist_boost >= 0", name="waitlist_boost_not_negative"),
-        # Waiting users in position order, by the key (id - waitlist_boost, id); nobody else is in it.
-        Index(
-            "ix_users_waitlist_position",
-            text("(id - waitlist_boost)"),
-            "id",
-            postgresql_where=text("waitlist_status = 'waiting'"),
-            sqlite_where=text("waitlist_status = 'waiting'"),
-        ),
-        # Everyone who joined the waitlist: `total_registered` counts this index, not the table.
-        Index(
-            "ix_users_waitlist_members",
-            "id",
-            postgresql_where=text("waitlist_status IS NOT NULL"),
-            sqlite_where=text("waitlist_status IS NOT NULL"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
-    # Two addresses that reach the same person share this key (see titan.common.identity).
-    email_identity: Mapped[str | None] = mapped_column(String(254), unique=True)
-    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
-    username: Mapped[str | None] = mapped_column(String(30), unique=True)
-    password_hash: Mapped[str | None] = mapped_column(String(255))
-    first_name: Mapped[str] = mapped_column(String(150), default="", server_default="")
-    last_name: Mapped[str] = mapped_column(String(150), default="", server_default="")
-    company: Mapped[str | None] = mapped_column(String(200))
-    location: Mapped[str | None] = mapped_column(String(200))
-    avatar_url: Mapped[str | None] = mapped_column(String(500))
-
-    invite_code: Mapped[str] = mapped_column(String(8), unique=True)
-    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    signup_code: Mapped[str | None] = mapped_column(String(32))
-    referral_count: Mapped[int] = mapped_column(default=0, server_default="0")
-
-    waitlist_status: Mapped[str | None] = mapped_column(String(10))
-    # WAITLIST_REFERRAL_BOOST x referral_count, stored so the position key (id - waitlist_boost, id)
-    # can be indexed and a new user needs no second statement once the database gives it an id.
-    waitlist_boost: Mapped[int] = mapped_column(default=0, server_default="0")
-    joined_waitlist_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    balance: Mapped[int] = mapped_column(default=start_balance)
-    is_admin: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
-    is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    referred_by: Mapped["User | None"] = relationship(remote_side=[id], lazy="raise")
-
-    def __repr__(self):
-        return f"<User {self.id} {self.email or self.phone or self.username}>"
-
-    @property
-    def display_name(self):
-        full = f"{self.first_name} {self.last_name}".strip()
-        return full or self.username or self.email or self.phone or f"user {self.id}"
 
 
 class RevokedToken(db.Model):

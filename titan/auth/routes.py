@@ -3,7 +3,7 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 
 from titan.api import ID, Blueprint
-from titan.auth import services
+from titan.auth import login, phone, registration, tokens, users
 from titan.auth.guards import auth_required
 from titan.auth.schemas import (
     LogoutRequestSchema,
@@ -45,7 +45,7 @@ def register(data, referral_code=None):
     the same address) or username answers 409.
     """
     data.setdefault("referral_code", referral_code)
-    return services.register(**data)
+    return registration.register(**data)
 
 
 @blp.route("/token", methods=["POST"])
@@ -59,8 +59,8 @@ def token(data):
     Send `grant_type=password&username=…&password=…` as a form (as Swagger UI's "Authorize"
     does) or the same fields as JSON.
     """
-    user = services.authenticate(data["username"], data["password"])
-    return services.issue_tokens(user)
+    user = login.authenticate(data["username"], data["password"])
+    return tokens.issue_tokens(user)
 
 
 @blp.route("/refresh", methods=["POST"])
@@ -68,7 +68,7 @@ def token(data):
 @blp.response(200, TokenSchema)
 def refresh():
     """A new access token for a refresh token (sent as `Authorization: Bearer <refresh token>`)."""
-    return services.refresh_access_token(current_user)
+    return tokens.refresh_access_token(current_user)
 
 
 @blp.route("/verify", methods=["POST"])
@@ -77,7 +77,7 @@ def refresh():
 @blp.alt_response(401, response="UNAUTHORIZED", description="Invalid, expired or revoked token.")
 def verify(data):
     """Check a token: signature, expiry and revocation."""
-    return services.verify_token(data["token"])
+    return tokens.verify_token(data["token"])
 
 
 @blp.route("/logout", methods=["POST"])
@@ -89,7 +89,7 @@ def logout(data):
 
     Any later use of them answers 401 "Token has been revoked", on every worker and after restarts.
     """
-    services.logout(get_jwt(), data.get("refresh_token"))
+    tokens.logout(get_jwt(), data.get("refresh_token"))
     return {"message": "Logged out"}
 
 
@@ -104,7 +104,7 @@ def phone_code(data):
 
     One code a minute and a few an hour per phone, and a few per client address.
     """
-    code, expires_in = services.send_phone_code(data["phone"])
+    code, expires_in = phone.send_phone_code(data["phone"])
     body = {"detail": "Code sent", "expires_in": expires_in}
     if current_app.config["AUTH_CODE_IN_RESPONSE"]:
         body["debug_code"] = code
@@ -120,8 +120,8 @@ def phone_token(data):
 
     A wrong code uses one of 5 attempts; after 5 or after expiry the code is dead.
     """
-    user = services.login_with_phone(data["phone"], data["code"], data.get("invite_code"))
-    return services.issue_tokens(user)
+    user = phone.login_with_phone(data["phone"], data["code"], data.get("invite_code"))
+    return tokens.issue_tokens(user)
 
 
 @users_blp.route("/me")
@@ -138,7 +138,7 @@ class Me(MethodView):
     @users_blp.alt_response(409, response="CONFLICT", description="Email or username already taken.")
     def patch(self, changes):
         """Change your profile, or set who invited you (`invited_by_code`, once)."""
-        return services.update_profile(current_user, changes)
+        return users.update_profile(current_user, changes)
 
 
 @users_blp.route("/")
@@ -147,7 +147,7 @@ class Me(MethodView):
 @users_blp.response(200, page_schema(UserSchema))
 def list_users(args):
     """All users (admins only), searchable over email, phone, username and invite code."""
-    return services.list_users(**args)
+    return users.list_users(**args)
 
 
 @users_blp.route(f"/<{ID}:user_id>")
@@ -155,5 +155,4 @@ def list_users(args):
 @users_blp.response(200, UserDetailSchema)
 def user_detail(user_id):
     """A user with the people they invited: for the user themself or an admin."""
-    user, invited = services.user_detail(user_id, current_user)
-    return {name: getattr(user, name) for name in UserSchema().fields} | {"invited": invited}
+    return users.user_detail(user_id, current_user)

@@ -149,6 +149,10 @@ class InvitedUserSchema(ma.Schema):
 class UserDetailSchema(UserSchema):
     invited = ma.fields.List(ma.fields.Nested(InvitedUserSchema))
 
+    def get_attribute(self, obj, attr, default):
+        # Dumps a `titan.auth.users.UserDetail`: `invited` from it, every other field from its user.
+        return super().get_attribute(obj if attr == "invited" else obj.user, attr, default)
+
 
 class UserUpdateSchema(ma.Schema):
     first_name = Name()

@@ -3,7 +3,7 @@ from flask_jwt_extended import current_user
 
 from titan.api import ID, Blueprint
 from titan.auth.guards import auth_required
-from titan.calculator import services
+from titan.calculator import ledger
 from titan.calculator.schemas import (
     BalanceSchema,
     CreditSchema,
@@ -31,7 +31,7 @@ blp = Blueprint(
 @blp.response(200, page_schema(OperationSchema))
 def list_operations(args):
     """The operations and what each costs, searchable over type and name."""
-    return services.list_operations(**args)
+    return ledger.list_operations(**args)
 
 
 @blp.route("/records")
@@ -45,7 +45,7 @@ class Records(MethodView):
         `search` matches the operation's type or name, or the response; `sort_by=operation`
         sorts by the operation's name.
         """
-        return services.list_records(current_user.id, **args)
+        return ledger.list_records(current_user.id, **args)
 
     @auth_required()
     @blp.arguments(RecordCreateSchema)
@@ -67,7 +67,7 @@ class Records(MethodView):
         402 "insufficient balance" when the balance is below the cost. A request that fails charges
         nothing; concurrent requests never spend the same credits twice.
         """
-        return services.perform_operation(current_user.id, **data)
+        return ledger.perform_operation(current_user.id, **data)
 
 
 @blp.route(f"/records/<{ID}:record_id>", methods=["DELETE"])
@@ -80,8 +80,8 @@ def delete_record(record_id):
     The record is kept (soft-deleted) but no longer listed; the balance shown on each of your later
     records rises by the refunded amount, as if the operation had never run.
     """
-    balance = services.delete_record(current_user.id, record_id)
-    return {"message": services.RECORD_DELETED, "user_balance": balance}
+    balance = ledger.delete_record(current_user.id, record_id)
+    return {"message": ledger.RECORD_DELETED, "user_balance": balance}
 
 
 @blp.route(f"/users/<{ID}:user_id>/balance", methods=["POST"])
@@ -95,4 +95,4 @@ def credit_balance(data, user_id):
 
     No record is written: records are for operations. A balance may not exceed 1,000,000,000.
     """
-    return services.credit_balance(user_id, data["amount"])
+    return ledger.credit_balance(user_id, data["amount"])

@@ -1,21 +1,19 @@
-"""Errors the services raise; `titan.errors` turns them into the API's error responses."""
+"""Errors the services raise. Each carries a stable, machine-readable `reason` (`email_taken`,
+`code_expired`, ...) that callers branch on, and the API's `message`; only `titan.errors` and the
+pages turn them into HTTP responses and copy."""
 
 
 class ServiceError(Exception):
     status = 400
 
-    def __init__(self, message, *, field=None, location="json", status=None, headers=None):
+    def __init__(self, reason, message, *, field=None, retry_after=None):
         super().__init__(message)
+        self.reason = reason
         self.message = message
+        # The input the error is about (`email`, `referral_code`), if it is about one.
         self.field = field
-        self.location = location
-        self.headers = headers or {}
-        if status is not None:
-            self.status = status
-
-    @property
-    def errors(self):
-        return {self.location: {self.field: [self.message]}} if self.field else None
+        # Seconds after which trying again may succeed (an outside service was unavailable).
+        self.retry_after = retry_after
 
 
 class InvalidInput(ServiceError):

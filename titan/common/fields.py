@@ -4,7 +4,7 @@ import marshmallow as ma
 from flask import current_app
 
 from titan.common.codes import CUSTOM_CODE_PATTERN, normalise_code
-from titan.common.identity import normalise_email, normalise_phone
+from titan.common.contacts import normalise_email, normalise_phone
 
 
 class EmailAddress(ma.fields.String):

@@ -1,6 +1,6 @@
 from flask import current_app
 
-from titan.api import SPA_INVALID_INPUT, Blueprint
+from titan.api import FIELD_ERRORS, SPA_INVALID_INPUT, Blueprint
 from titan.market import services
 from titan.market.schemas import ChartQuerySchema, ChartSchema, StatRowSchema
 
@@ -15,6 +15,8 @@ blp = Blueprint(
         "10-month trend-following rule applied to the S&P 500 (hold the index in a month if it "
         "closed the month before above its 10-month simple moving average, else cash at 0%)."
     ),
+    # The chart and stats are part of the single-page app's contract (docs/contract.md §4).
+    error_shape=FIELD_ERRORS,
 )
 
 

@@ -1,11 +1,10 @@
-"""Market series: importing them, the demo portfolio, and the cached chart and statistics."""
+"""Market series: importing them, and the cached chart and statistics."""
 
 import csv
 import datetime as dt
 import json
 import re
 from itertools import islice
-from pathlib import Path
 from typing import NamedTuple
 
 import marshmallow as ma
@@ -22,16 +21,6 @@ from titan.market.schemas import PointRowSchema
 
 TITAN = "titan"
 SP500 = "sp500"
-SP500_CSV = Path(__file__).parent / "data" / "sp500_monthly.csv"
-SP500_DESCRIPTION = (
-    "S&P 500 index level, monthly (without dividends). Robert Shiller's data via the public-domain "
-    "datasets/s-and-p-500, extended with FRED's S&P 500 series."
-)
-TITAN_DEMO_DESCRIPTION = (
-    "Demo data, not a real portfolio: a 10-month trend-following rule on the S&P 500. In each month "
-    "it holds the index if the index closed the month before above its 10-month simple moving "
-    "average, else it holds cash earning 0%. No dividends, costs or taxes."
-)
 SERIES_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 INSERT_BATCH_SIZE = 5_000
 CHART_CACHE_KEY = "market:chart:{period}"
@@ -50,7 +39,9 @@ class SeriesSummary(NamedTuple):
 def normalise_series_name(name):
     name = name.strip().lower()
     if not SERIES_NAME.match(name):
-        raise InvalidInput("A series name is 1-50 letters, digits, '_' or '-', starting with a letter or digit.")
+        raise InvalidInput(
+            "series_name_invalid",
+            "A series name is 1-50 letters, digits, '_' or '-', starting with a letter or digit.")
     return name
 
 
@@ -63,7 +54,7 @@ def read_points(lines):
     reader = csv.DictReader(lines)
     columns = [name.strip().lower() for name in reader.fieldnames or ()]
     if not {"date", "close"} <= set(columns):
-        raise InvalidInput("Line 1: the header must name the columns date and close.")
+        raise InvalidInput("csv_invalid", "Line 1: the header must name the columns date and close.")
     reader.fieldnames = columns
     seen = set()
     for row in reader:
@@ -73,13 +64,13 @@ def read_points(lines):
             point = point_row_schema.load(cells)
         except ma.ValidationError as error:
             problems = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.messages.items())
-            raise InvalidInput(f"Line {reader.line_num}: {problems}") from None
+            raise InvalidInput("csv_invalid", f"Line {reader.line_num}: {problems}") from None
         if point["date"] in seen:
-            raise InvalidInput(f"Line {reader.line_num}: date {point['date'].isoformat()} appears twice.")
+            raise InvalidInput("csv_invalid", f"Line {reader.line_num}: date {point['date'].isoformat()} appears twice.")
         seen.add(point["date"])
         yield point["date"], point["close"]
     if not seen:
-        raise InvalidInput("The file has no data rows.")
+        raise InvalidInput("csv_invalid", "The file has no data rows.")
 
 
 def replace_series(name, points, *, description="", is_demo=False):
@@ -125,40 +116,6 @@ def summarise(series):
 
 def find_series(name):
     return db.session.scalar(select(Series).where(Series.name == name))
-
-
-def compute_demo_titan():
-    """Store the demo `titan` series: the trend-following rule applied to the stored S&P 500."""
-    rows = db.session.execute(
-        select(Point.date, Point.value).join(Series).where(Series.name == SP500).order_by(Point.date)
-    ).all()
-    values = analytics.trend_following([close for _, close in rows])
-    points = zip((day for day, _ in rows[analytics.TREND_WINDOW - 1:]), values)
-    return replace_series(TITAN, points, description=TITAN_DEMO_DESCRIPTION, is_demo=True)
-
-
-def load_demo_series():
-    """Import the shipped S&P 500 data and compute the demo `titan` series, unless already done.
-
-    `titan` is recomputed when it is demo data older than the S&P 500 series (which was imported
-    again since); an imported, real `titan` series is left alone. Returns a line saying what it did.
-    """
-    sp500 = find_series(SP500)
-    if sp500 is None:
-        with SP500_CSV.open(newline="", encoding="utf-8") as lines:
-            sp500_summary = import_csv(SP500, lines, description=SP500_DESCRIPTION)
-        sp500, sp500_state = find_series(SP500), "imported"
-    else:
-        sp500_summary, sp500_state = summarise(sp500), "already there"
-    titan = find_series(TITAN)
-    if titan is None or (titan.is_demo and titan.updated_at < sp500.updated_at):
-        titan_summary, titan_state = compute_demo_titan(), "computed (demo data)"
-    else:
-        titan_summary, titan_state = summarise(titan), "already there"
-    return (
-        f"market: sp500 {sp500_summary.points} points {sp500_state}, "
-        f"titan {titan_summary.points} points {titan_state}"
-    )
 
 
 def demo_notice():

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from titan.common.codes import CUSTOM_CODE_PATTERN, normalise_code
 from titan.common.fields import EmailAddress
-from titan.common.identity import normalise_email
+from titan.common.contacts import normalise_email
 
 INVALID_EMAIL = EmailAddress.default_error_messages["invalid"]
 ADMIT_AT_MOST = 500

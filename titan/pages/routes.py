@@ -2,39 +2,40 @@
 performance.js only enhance them."""
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_wtf.csrf import CSRFError
 
 from titan.common.exceptions import InvalidInput, NotFound, Unauthorized
 from titan.limits import shared_limit
+from titan.members.standing import member_by_code
 from titan.pages import services
+from titan.pages.copy import CODE_REASONS, copy_for, join_messages_for_script
 from titan.pages.forms import CodeLoginForm, JoinForm, SignOutForm
-from titan.referrals.services import get_session_user, join_waitlist, user_by_code
-from titan.referrals.session import SESSION_KEY, session_user_id, sign_in_session
+from titan.waitlist.membership import join_waitlist, session_member
+from titan.waitlist.session import SESSION_KEY, session_user_id, sign_in_session
 
 bp = Blueprint("pages", __name__)
 
 
 def session_user():
-    """The waitlist user of this browser, or None (a stale session is forgotten)."""
+    """The waitlist member of this browser, or None (a stale session is forgotten)."""
     user_id = session_user_id()
     if user_id is None:
         return None
     try:
-        return get_session_user(user_id)
+        return session_member(user_id)
     except Unauthorized:  # the user is gone or deactivated
         session.pop(SESSION_KEY, None)
         return None
 
 
 def landing(form=None, code=None, notice=None, status=200):
-    user = session_user()
+    member = session_user()
     return render_template(
         "pages/landing.html",
         form=form or JoinForm(),
         code=code,
         notice=notice,
-        standing=services.standing(user) if user else None,
-        plain_messages=services.PLAIN_MESSAGES,
+        standing=services.standing(member) if member else None,
+        plain_messages=join_messages_for_script(),
         share_templates=services.share_links(""),
         sparkline=services.sparkline(),
     ), status
@@ -48,12 +49,12 @@ def join(code=None):
     try:
         user = join_waitlist(form.email.data, code).user
     except (InvalidInput, NotFound) as error:
-        if error.field == "email":
-            form.email.errors.append(services.plain(error.message))
-            return landing(form, code=code, status=400)
-        # The code stopped working between showing the page and posting it: say so; the form
-        # shown now joins without it, if the visitor still wants to.
-        return landing(form, notice=services.plain(error.message), status=error.status)
+        if error.reason in CODE_REASONS:
+            # The code stopped working between showing the page and posting it: say so; the form
+            # shown now joins without it, if the visitor still wants to.
+            return landing(form, notice=copy_for(error), status=error.status)
+        form.email.errors.append(copy_for(error))
+        return landing(form, code=code, status=400)
     sign_in_session(user)
     flash("You're on the list. Share your link to move up.", "success")
     return redirect(url_for("pages.index"), code=303)
@@ -89,18 +90,18 @@ def status():
     form = CodeLoginForm()
     if form.validate_on_submit():
         try:
-            user = user_by_code(form.code.data)
+            member = member_by_code(form.code.data)
         except (InvalidInput, NotFound):
             form.code.errors.append("We couldn't find that code. Check it against your welcome email.")
         else:
-            sign_in_session(user)
+            sign_in_session(member)
             return redirect(url_for("pages.status"), code=303)
-    user = session_user()
+    member = session_user()
     return render_template(
         "pages/status.html",
         form=form,
         sign_out_form=SignOutForm(),
-        standing=services.standing(user) if user else None,
+        standing=services.standing(member) if member else None,
     ), (400 if form.errors else 200)
 
 
@@ -116,14 +117,3 @@ def sign_out():
 @bp.get("/chart")
 def chart():
     return render_template("pages/chart.html", **services.chart_page(request.args.get("period")))
-
-
-@bp.app_errorhandler(CSRFError)
-def form_expired(error):
-    return render_template(
-        "error.html",
-        code=400,
-        status="This form has expired",
-        message="For your security, forms time out. Go back, reload the page and send it again. "
-        "If it keeps happening, allow cookies for this site.",
-    ), 400

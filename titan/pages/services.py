@@ -1,35 +1,16 @@
-"""What the pages show: a visitor's standing and share links, invite-link notices in plain words,
-and the admin's view of the waitlist (summary, CSV export). The rules stay in `titan.referrals`."""
+"""What the visitor pages show: a member's standing and share links, what an invite link does,
+and the chart. The rules stay in the features (titan.waitlist, titan.members, titan.market)."""
 
-import csv
-import io
 import json
 from datetime import datetime, timezone
 from urllib.parse import quote
 
-from sqlalchemy import func, select
-
-from titan.auth.models import WAITLIST_ADMITTED, User
 from titan.common.codes import CUSTOM_CODE_PATTERN, normalise_code
 from titan.common.exceptions import InvalidInput, NotFound
-from titan.extensions import db
 from titan.market import services as market
 from titan.market.analytics import PERIODS
-from titan.referrals import ranking
-from titan.referrals.services import (
-    CODE_EXPIRED_MESSAGE,
-    CODE_NOT_FOUND,
-    EMAIL_NOT_UNIQUE,
-    user_by_code,
-    user_data,
-)
-
-# The API keeps its contract wording; people read these instead.
-PLAIN_MESSAGES = {
-    EMAIL_NOT_UNIQUE: "This email is already on the waitlist. Find your place with your referral code on the status page.",
-    CODE_NOT_FOUND: "This invite link doesn't work, but you can still join.",
-    CODE_EXPIRED_MESSAGE: "This invite link has expired, but you can still join.",
-}
+from titan.members.standing import member_by_code, user_data
+from titan.pages.copy import PAGE_COPY, copy_for
 
 SHARE_SUBJECT = "Join me on the Titan waitlist"
 SHARE_TEXT = "I'm on the Titan waitlist. Join with my link and we both move up:"
@@ -40,17 +21,6 @@ SHARE_TEMPLATES = (
     ("linkedin", "Share on LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?url={url}"),
 )
 
-EXPORT_HEADER = ("position", "status", "email", "invite_code", "referral_count", "signup_code", "joined_at", "admitted_at")
-EXPORT_BATCH = 1000
-# A cell starting with one of these is a formula to a spreadsheet.
-FORMULA_PREFIXES = ("=", "+", "-", "@")
-NEXT_IN_LINE = 10
-
-
-def plain(message):
-    return PLAIN_MESSAGES.get(message, message)
-
-
 def share_links(referral_url):
     encoded = quote(referral_url, safe="")
     return [
@@ -59,9 +29,9 @@ def share_links(referral_url):
     ]
 
 
-def standing(user):
+def standing(member):
     """The user data of the waitlist contract plus the share links the pages show with it."""
-    data = user_data(user)
+    data = user_data(member)
     return {**data, "share_links": share_links(data["referral_url"])}
 
 
@@ -71,11 +41,11 @@ def invite_from_link(code):
     A read-only look-up (cached like the API's); the join itself checks the code against the database.
     """
     if not CUSTOM_CODE_PATTERN.match(code):
-        return None, plain(CODE_NOT_FOUND)
+        return None, PAGE_COPY["code_not_found"]
     try:
-        user_by_code(code)
+        member_by_code(code)
     except (NotFound, InvalidInput) as error:
-        return None, plain(error.message)
+        return None, copy_for(error)
     return normalise_code(code), None
 
 
@@ -141,55 +111,3 @@ def sparkline(period=DEFAULT_PERIOD):
         "growth": growth(chart),
         "period": PERIOD_LABELS[period],
     }
-
-
-# --- the admin's view of the waitlist ----------------------------------------------------------
-
-
-def waitlist_summary():
-    waiting = db.session.scalar(select(func.count()).select_from(User).where(ranking.IS_WAITING))
-    total = ranking.total_registered()
-    next_users = db.session.scalars(
-        ranking.in_position_order(select(User)).limit(NEXT_IN_LINE)
-    )
-    return {
-        "waiting": waiting,
-        "admitted": total - waiting,
-        "total": total,
-        "next_in_line": list(enumerate(next_users, start=1)),
-    }
-
-
-def spreadsheet_safe(value):
-    if value is None:
-        return ""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def waitlist_csv_lines():
-    """The waitlist as CSV lines: waiting users in position order, then admitted users by admission.
-
-    Rows are read in batches (a server-side cursor on PostgreSQL), so memory stays flat however long the list.
-    """
-    columns = (User.email, User.invite_code, User.referral_count, User.signup_code, User.joined_waitlist_at, User.admitted_at)
-    waiting = ranking.in_position_order(select(*columns))
-    admitted = (
-        select(*columns).where(User.waitlist_status == WAITLIST_ADMITTED).order_by(User.admitted_at, User.id)
-    )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def line(values):
-        writer.writerow([spreadsheet_safe(value) for value in values])
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    yield line(EXPORT_HEADER)
-    rows = db.session.execute(waiting.execution_options(yield_per=EXPORT_BATCH))
-    for position, row in enumerate(rows, start=1):
-        yield line((position, "waiting", *row))
-    for row in db.session.execute(admitted.execution_options(yield_per=EXPORT_BATCH)):
-        yield line(("", WAITLIST_ADMITTED, *row))

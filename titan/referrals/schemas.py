@@ -5,39 +5,6 @@ import marshmallow as ma
 from titan.common.fields import EmailAddress, ReferralCodeField
 from titan.common.types import utcnow
 
-REQUIRED = {"required": "This field is required."}
-
-
-class JoinSchema(ma.Schema):
-    """The single-page app posts JSON or a form, sometimes with extra fields."""
-
-    class Meta:
-        unknown = ma.EXCLUDE
-
-    email = EmailAddress(required=True, error_messages=REQUIRED)
-
-
-class UserDataSchema(ma.Schema):
-    referral_count = ma.fields.Integer(required=True)
-    referral_code = ma.fields.String(required=True, metadata={"description": "The user's invite code."})
-    wait_list_position = ma.fields.Integer(
-        required=True, allow_none=True, metadata={"description": "1-based; null once admitted or if not waiting."}
-    )
-    total_registered = ma.fields.Integer(required=True, metadata={"description": "Everyone who joined the waitlist."})
-    referral_url = ma.fields.String(required=True)
-
-
-class WaitlistUserDetailSchema(UserDataSchema):
-    email = ma.fields.String(
-        required=True, allow_none=True, metadata={"description": "Masked (`j***@example.com`) when found by code only."}
-    )
-
-
-class UserDetailQuerySchema(ma.Schema):
-    email = EmailAddress()
-    code = ReferralCodeField()
-
-
 class ReferralCodeCreateSchema(ma.Schema):
     code = ReferralCodeField(metadata={"description": "4-32 letters and digits; generated when left out."})
     expires_at = ma.fields.AwareDateTime(

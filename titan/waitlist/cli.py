@@ -2,7 +2,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from titan.referrals import ranking, services
+from titan.members import ranking
+from titan.waitlist.admission import admit_next
 
 waitlist_cli = AppGroup("waitlist", help="Run the waitlist.")
 
@@ -11,7 +12,7 @@ waitlist_cli = AppGroup("waitlist", help="Run the waitlist.")
 @click.argument("count", type=click.IntRange(min=1, max=100_000))
 def admit(count):
     """Admit the next COUNT waiting users (they get an email)."""
-    admitted = services.admit_next(count)
+    admitted = admit_next(count)
     click.echo(f"Admitted {len(admitted)} users.")
 
 

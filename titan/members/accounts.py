@@ -1,38 +1,43 @@
-"""Creating users and checking who may sign up: the rules every sign-up path shares
-(API registration, waitlist join, phone login)."""
+"""Creating users and checking who may sign up: the rules every sign-up path shares (API
+registration, waitlist join, phone login, admins made from the command line)."""
 
 import logging
 
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from titan.auth.models import WAITLIST_WAITING, User
 from titan.common.codes import generate_code
-from titan.common.exceptions import InvalidInput
-from titan.common.identity import UNAVAILABLE_EMAIL_MESSAGE, email_identity, is_disposable
+from titan.common.contacts import email_identity, is_disposable
+from titan.common.exceptions import Conflict, InvalidInput
 from titan.common.types import utcnow
 from titan.extensions import db
 from titan.integrations import hunter
 from titan.integrations.http import OutboundError
-from titan.referrals.models import ReferralCode
+from titan.members.codes import code_in_use
+from titan.members.models import WAITLIST_WAITING, User
 
 log = logging.getLogger(__name__)
 INVITE_CODE_ATTEMPTS = 10
 UNIQUE_USER_FIELDS = ("email", "username", "phone")
+EMAIL_NOT_ALLOWED = "Registration at this email address is not available"
+TAKEN_MESSAGES = {
+    "email": "A user with this email already exists.",
+    "username": "A user with this username already exists.",
+    "phone": "A user with this phone number already exists.",
+}
 
 
-# Built once: this runs for every new user, and building the statement costs more than running it.
-CODE_IN_USE = select(
-    or_(
-        exists().where(User.invite_code == bindparam("code")),
-        exists().where(ReferralCode.code == bindparam("code")),
-    )
-)
+class DuplicateUser(Exception):
+    """The email, username or phone of a new user is already taken (`field` says which)."""
+
+    def __init__(self, field):
+        super().__init__(f"{field} already taken")
+        self.field = field
 
 
-def code_in_use(code):
-    """Is `code` (upper-case) taken by any invite code or referral code?"""
-    return db.session.scalar(CODE_IN_USE, {"code": code})
+def already_taken(field):
+    """The 409 for a unique user field (`email`, `username`, `phone`) someone else has."""
+    return Conflict(f"{field}_taken", TAKEN_MESSAGES[field], field=field)
 
 
 def email_taken(email, exclude_user_id=None):
@@ -49,32 +54,29 @@ def username_taken(username, exclude_user_id=None):
     return db.session.scalar(query.limit(1)) is not None
 
 
+def find_by_email(email):
+    """The active user who owns this address (in any spelling of it), or None."""
+    return db.session.scalar(select(User).where(User.email_identity == email_identity(email), User.is_active.is_(True)))
+
+
 def check_email_allowed(email):
     """Refuse disposable addresses (local list, then Hunter when configured). Hunter failing lets it through."""
-    if is_disposable(email):
-        raise InvalidInput(UNAVAILABLE_EMAIL_MESSAGE, field="email")
-    if hunter.is_enabled():
+    refused = is_disposable(email)
+    if not refused and hunter.is_enabled():
         try:
             refused = hunter.address_is_refused(email)
         except OutboundError:
             log.warning("Hunter unavailable; accepting %s unchecked", email)
-            return
-        if refused:
-            raise InvalidInput(UNAVAILABLE_EMAIL_MESSAGE, field="email")
+    if refused:
+        raise InvalidInput("email_not_allowed", EMAIL_NOT_ALLOWED, field="email")
 
 
 def duplicate_field(error):
     """Which unique user field an IntegrityError is about (None if it is about something else)."""
     message = str(error.orig).lower()
-    return next((field for field in UNIQUE_USER_FIELDS if f"users.{field}" in message or f"uq_users_{field}" in message), None)
-
-
-class DuplicateUser(Exception):
-    """The email, username or phone of a new user is already taken (`field` says which)."""
-
-    def __init__(self, field):
-        super().__init__(f"{field} already taken")
-        self.field = field
+    return next(
+        (field for field in UNIQUE_USER_FIELDS if f"users.{field}" in message or f"uq_users_{field}" in message), None
+    )
 
 
 def insert_user(values):

@@ -1,4 +1,4 @@
-"""Who a person is: e-mail addresses and phone numbers, normalised so one person has one place."""
+"""E-mail addresses and phone numbers, normalised so that one person has one place."""
 
 import phonenumbers
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS

@@ -1,0 +1,138 @@
+"""Charging for operations atomically, and each user's ledger of records: listing, soft delete
+with refund, admin credits."""
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import contains_eager
+
+from titan.calculator.arithmetic import answer
+from titan.calculator.models import Operation, Record
+from titan.common.exceptions import Conflict, NotFound, PaymentRequired
+from titan.common.pagination import contains_any, ordered, paginate
+from titan.common.transactions import commit
+from titan.common.types import utcnow
+from titan.extensions import db
+from titan.members.models import User
+
+INSUFFICIENT_BALANCE = "insufficient balance"
+RECORD_DELETED = "Record deleted successfully, user balances records updated"
+# Far below the 32-bit integer column limit, so refunds on top can never overflow it.
+MAX_BALANCE = 1_000_000_000
+
+# The only columns a list may be sorted by (the query schemas allow only these names).
+OPERATION_SORT_COLUMNS = {"id": Operation.id, "type": Operation.type, "name": Operation.name, "cost": Operation.cost}
+RECORD_SORT_COLUMNS = {
+    "id": Record.id,
+    "amount": Record.amount,
+    "user_balance": Record.user_balance,
+    "created_at": Record.created_at,
+    "operation": Operation.name,
+}
+
+
+def list_operations(sort_by, direction, page, per_page, search=None):
+    statement = select(Operation)
+    if search:
+        statement = statement.where(contains_any(search, Operation.type, Operation.name))
+    return paginate(ordered(statement, OPERATION_SORT_COLUMNS[sort_by], direction, Operation.id), page, per_page)
+
+
+def charge(user_id, cost):
+    """Take `cost` credits in one statement: concurrent charges queue on the user's row and each
+    sees the balance the previous one left, so credits are never spent twice. Returns the new
+    balance; raises PaymentRequired if the balance is below the cost."""
+    balance = db.session.execute(
+        update(User)
+        .where(User.id == user_id, User.balance >= cost)
+        .values(balance=User.balance - cost)
+        .returning(User.balance),
+        execution_options={"synchronize_session": False},
+    ).scalar_one_or_none()
+    if balance is None:
+        raise PaymentRequired("insufficient_balance", INSUFFICIENT_BALANCE)
+    return balance
+
+
+def perform_operation(user_id, operation_id, operator1, operator2=None):
+    """Answer the operation, charge its cost and record it, all or nothing."""
+    operation = db.session.get(Operation, operation_id)
+    if operation is None:
+        raise NotFound("operation_not_found", "Operation not found")
+    # Cheap early refusal, so a user who cannot pay never makes us call random.org; `charge`
+    # below is what actually guarantees the balance.
+    if db.session.scalar(select(User.balance).where(User.id == user_id)) < operation.cost:
+        raise PaymentRequired("insufficient_balance", INSUFFICIENT_BALANCE)
+    # Answer before charging: a bad operand or a failing random.org costs nothing.
+    response = answer(operation.type, operator1, operator2)
+    balance = charge(user_id, operation.cost)
+    record = Record(
+        user_id=user_id,
+        operation_id=operation.id,
+        amount=operation.cost,
+        user_balance=balance,
+        operation_response=response,
+    )
+    db.session.add(record)
+    commit()
+    return {"record_id": record.id, "user_balance": balance, "operation_response": response}
+
+
+def list_records(user_id, sort_by, direction, page, per_page, search=None):
+    """The user's records, not deleted, with their operation joined in (no query per record)."""
+    statement = (
+        select(Record)
+        .join(Record.operation)
+        .options(contains_eager(Record.operation))
+        .where(Record.user_id == user_id, Record.deleted_at.is_(None))
+    )
+    if search:
+        statement = statement.where(contains_any(search, Operation.type, Operation.name, Record.operation_response))
+    return paginate(ordered(statement, RECORD_SORT_COLUMNS[sort_by], direction, Record.id), page, per_page)
+
+
+def lock_user(user_id):
+    """Every ledger write takes the user's row first, so concurrent ones queue instead of deadlocking."""
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def delete_record(user_id, record_id):
+    """Soft-delete the user's record, refund its amount, and raise the balance shown on the user's
+    later records by it: three set-based statements in one transaction. Returns the new balance."""
+    lock_user(user_id)
+    amount = db.session.execute(
+        update(Record)
+        .where(Record.id == record_id, Record.user_id == user_id, Record.deleted_at.is_(None))
+        .values(deleted_at=utcnow())
+        .returning(Record.amount),
+        execution_options={"synchronize_session": False},
+    ).scalar_one_or_none()
+    if amount is None:
+        raise NotFound("record_not_found", "Record not found")
+    balance = db.session.execute(
+        update(User).where(User.id == user_id).values(balance=User.balance + amount).returning(User.balance),
+        execution_options={"synchronize_session": False},
+    ).scalar_one()
+    db.session.execute(
+        update(Record)
+        .where(Record.user_id == user_id, Record.id > record_id, Record.deleted_at.is_(None))
+        .values(user_balance=Record.user_balance + amount),
+        execution_options={"synchronize_session": False},
+    )
+    commit()
+    return balance
+
+
+def credit_balance(user_id, amount):
+    """Add credits to a user's balance (admins). Returns `{id, balance}`."""
+    balance = db.session.execute(
+        update(User)
+        .where(User.id == user_id, User.balance <= MAX_BALANCE - amount)
+        .values(balance=User.balance + amount)
+        .returning(User.balance),
+        execution_options={"synchronize_session": False},
+    ).scalar_one_or_none()
+    if balance is None:
+        if db.session.get(User, user_id) is None:
+            raise NotFound("user_not_found", "User not found")
+        raise Conflict("balance_limit", f"A balance may not exceed {MAX_BALANCE:,} credits.", field="amount")
+    commit()
+    return {"id": user_id, "balance": balance}

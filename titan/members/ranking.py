@@ -1,0 +1,260 @@
+"""Waitlist positions, and the Redis mirror that answers look-ups by invite code.
+
+A waiting user's key is `(id - waitlist_boost, id)` with `waitlist_boost = BOOST * referral_count`,
+kept in the users table (the source of truth, with an expression index over waiting users). When
+Redis is configured, the waitlist is mirrored there:
+
+- `rank`: a sorted set of waiting users (score = the key, member = the zero-padded id, so Redis
+  breaks equal scores by id exactly as the database does); ZRANK answers a position in O(log n)
+  however long the list is;
+- `codes`: invite code -> user id, `referrals`: user id -> referral count, `admitted`: the set of
+  admitted users, and `total`: everyone who joined;
+- `ready`: set once the mirror is whole.
+
+Changes are mirrored after each commit. A look-up by invite code is then one Redis round trip
+(a Lua script) and no database query. Without Redis, or when Redis is unreachable, or when the
+mirror lacks a user, the database answers. The mirror is rebuilt from the database when it is
+missing (a Redis restart) and by `flask --app wsgi waitlist rebuild-ranking`.
+"""
+
+import logging
+from typing import NamedTuple
+
+from sqlalchemy import and_, func, or_, select, update
+
+from titan.common.redis_fallback import unless_redis_fails
+from titan.common.transactions import commit
+from titan.extensions import db, redis_store
+from titan.members.models import WAITLIST_ADMITTED, WAITLIST_WAITING, User
+
+log = logging.getLogger(__name__)
+MEMBER_WIDTH = 12
+REBUILD_BATCH = 10_000
+REBUILD_LOCK_SECONDS = 300
+MIRRORED = ("rank", "codes", "referrals", "admitted")
+
+# The position key, as the database orders and indexes it (see ix_users_waitlist_position).
+POSITION_KEY = User.id - User.waitlist_boost
+IS_WAITING = User.waitlist_status == WAITLIST_WAITING
+
+# KEYS: ready, codes, rank, referrals, admitted, total; ARGV: invite code.
+# Answers {0} when not built, {1} for an unknown code, else {1, id, rank, referrals, admitted, total}.
+LOOKUP_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local id = redis.call('HGET', KEYS[2], ARGV[1])
+if not id then return {1} end
+local member = string.rep('0', %d - #id) .. id
+return {1, id, redis.call('ZRANK', KEYS[3], member), redis.call('HGET', KEYS[4], id),
+        redis.call('SISMEMBER', KEYS[5], id), redis.call('GET', KEYS[6])}
+""" % MEMBER_WIDTH
+LOOKUP_KEYS = ("ready", "codes", "rank", "referrals", "admitted", "total")
+
+
+class Standing(NamedTuple):
+    position: int | None
+    total: int
+
+
+class MirroredUser(NamedTuple):
+    """What the mirror knows of a user found by invite code."""
+
+    id: int
+    referral_count: int
+    waitlist_status: str
+    standing: Standing
+
+
+def in_position_order(statement):
+    return statement.where(IS_WAITING).order_by(POSITION_KEY, User.id)
+
+
+def member(user_id):
+    return str(user_id).zfill(MEMBER_WIDTH)
+
+
+def keys():
+    names = ("ready", "total", "lock", *MIRRORED)
+    return {name: redis_store.key("waitlist", name) for name in names}
+
+
+def database_position(user):
+    key = user.id - user.waitlist_boost
+    ahead = db.session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(IS_WAITING, or_(POSITION_KEY < key, and_(POSITION_KEY == key, User.id < user.id)))
+    )
+    return ahead + 1
+
+
+def database_total():
+    return db.session.scalar(select(func.count()).select_from(User).where(User.waitlist_status.is_not(None)))
+
+
+def standing(user):
+    """The place of `user` (anything with id, waitlist_status and waitlist_boost) among waiting
+    users (None if not waiting) and the total registered: one Redis round trip when the mirror is
+    ready, else from the database."""
+    waiting = user.waitlist_status == WAITLIST_WAITING
+    client = redis_store.client
+    if client is not None:
+        with unless_redis_fails("waitlist ranking"):
+            names = keys()
+            pipe = client.pipeline(transaction=False)
+            pipe.exists(names["ready"])
+            pipe.zrank(names["rank"], member(user.id))
+            pipe.get(names["total"])
+            ready, rank, total = pipe.execute()
+            if not ready:
+                rebuild(client)
+            elif not waiting:
+                return Standing(None, int(total or 0))
+            elif rank is not None:
+                return Standing(rank + 1, int(total or 0))
+            else:
+                log.warning("user %s missing from the ranking set; re-adding", user.id)
+                client.zadd(names["rank"], {member(user.id): user.id - user.waitlist_boost})
+    return Standing(database_position(user) if waiting else None, database_total())
+
+
+def look_up_invite_code(code):
+    """The mirrored user with this invite code, or None (then the database answers: no Redis, the
+    mirror not ready, an unknown code, or a user the mirror lost)."""
+    client = redis_store.client
+    if client is None:
+        return None
+    answer = None
+    with unless_redis_fails("invite code look-up"):
+        names = keys()
+        answer = redis_store.script(LOOKUP_SCRIPT)(keys=[names[name] for name in LOOKUP_KEYS], args=[code])
+        if not answer[0]:
+            rebuild(client)
+    if answer is None or len(answer) < 6:
+        return None
+    _, user_id, rank, referrals, admitted, total = answer
+    if rank is None and not admitted:
+        return None
+    status = WAITLIST_WAITING if rank is not None else WAITLIST_ADMITTED
+    position = None if rank is None else rank + 1
+    return MirroredUser(int(user_id), int(referrals or 0), status, Standing(position, int(total or 0)))
+
+
+def total_registered():
+    client = redis_store.client
+    if client is not None:
+        with unless_redis_fails("waitlist total"):
+            names = keys()
+            ready, total = client.pipeline(transaction=False).exists(names["ready"]).get(names["total"]).execute()
+            if ready and total is not None:
+                return int(total)
+    return database_total()
+
+
+def mirror(operation):
+    """Mirror a committed change into Redis; returns the pipeline's answers, or None if Redis is
+    not there or failed (logged: a rebuild heals it).
+
+    Writes go ahead even before the mirror is built: a rebuild replaces it whole.
+    """
+    client = redis_store.client
+    if client is None:
+        return None
+    with unless_redis_fails("waitlist mirror update (run `flask waitlist rebuild-ranking`)"):
+        pipe = client.pipeline(transaction=False)
+        operation(pipe, keys())
+        return pipe.execute()
+    return None
+
+
+def record_joined(user):
+    """Mirror a new waiting user; returns their standing (read in the same round trip)."""
+
+    def add(pipe, names):
+        pipe.zadd(names["rank"], {member(user.id): user.id - user.waitlist_boost})
+        pipe.hset(names["codes"], user.invite_code, user.id)
+        pipe.hset(names["referrals"], user.id, user.referral_count)
+        pipe.incr(names["total"])
+        pipe.exists(names["ready"])
+        pipe.zrank(names["rank"], member(user.id))
+
+    answers = mirror(add)
+    if answers is None or not answers[-2]:
+        return standing(user)
+    return Standing(answers[-1] + 1, answers[3])
+
+
+def record_referral(referrer_id, boost):
+    def count(pipe, names):
+        pipe.zadd(names["rank"], {member(referrer_id): -boost}, xx=True, incr=True)
+        pipe.hincrby(names["referrals"], referrer_id, 1)
+
+    mirror(count)
+
+
+def record_admitted(user_ids):
+    def admit(pipe, names):
+        pipe.zrem(names["rank"], *[member(user_id) for user_id in user_ids])
+        pipe.sadd(names["admitted"], *user_ids)
+
+    if user_ids:
+        mirror(admit)
+
+
+def rebuild(client=None):
+    """Rebuild the mirror from the database; returns the number of waiting users.
+
+    Built under temporary keys and swapped in with RENAME, so readers never see half of it.
+    """
+    client = client or redis_store.client
+    if client is None:
+        return None
+    names = keys()
+    if not client.set(names["lock"], "1", nx=True, ex=REBUILD_LOCK_SECONDS):
+        return None  # another worker is rebuilding; readers use the database meanwhile
+    try:
+        building = {name: names[name] + ":building" for name in MIRRORED}
+        # UNLINK frees big keys in the background; DEL (or RENAME over a key) would block Redis.
+        client.unlink(*building.values())
+        waiting = 0
+        rows = db.session.execute(
+            select(User.id, User.invite_code, User.referral_count, User.waitlist_status, POSITION_KEY)
+            .where(User.waitlist_status.is_not(None), User.is_active.is_(True))
+            .execution_options(yield_per=REBUILD_BATCH)
+        )
+        for batch in rows.partitions():
+            pipe = client.pipeline(transaction=False)
+            pipe.hset(building["codes"], mapping={code: user_id for user_id, code, _, _, _ in batch})
+            pipe.hset(building["referrals"], mapping={user_id: count for user_id, _, count, _, _ in batch})
+            ranked = {member(user_id): key for user_id, _, _, status, key in batch if status == WAITLIST_WAITING}
+            admitted = [user_id for user_id, _, _, status, _ in batch if status == WAITLIST_ADMITTED]
+            if ranked:
+                pipe.zadd(building["rank"], ranked)
+            if admitted:
+                pipe.sadd(building["admitted"], *admitted)
+            pipe.execute()
+            waiting += len(ranked)
+        pipe = client.pipeline()
+        for name in MIRRORED:
+            pipe.unlink(names[name])
+        for name, temporary in building.items():
+            if client.exists(temporary):
+                pipe.rename(temporary, names[name])
+        pipe.set(names["total"], database_total())
+        pipe.set(names["ready"], "1")
+        pipe.execute()
+        return waiting
+    finally:
+        client.delete(names["lock"])
+
+
+def recompute_boosts(boost):
+    """Set every boost from the referral counts with `boost` (after WAITLIST_REFERRAL_BOOST changed)."""
+    target = boost * User.referral_count
+    changed = db.session.execute(
+        update(User)
+        .where(User.waitlist_boost != target)
+        .values(waitlist_boost=target)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    commit()
+    return changed

@@ -1,0 +1,100 @@
+"""The waitlist dashboard: counts, who is next, admitting the next N, and the CSV export."""
+
+import csv
+import io
+from datetime import date
+
+from flask import Response, flash, redirect, stream_with_context, url_for
+from flask_admin import AdminIndexView, expose
+from sqlalchemy import func, select
+
+from titan.extensions import db
+from titan.members import ranking
+from titan.members.models import WAITLIST_ADMITTED, User
+from titan.pages.admin.views import AdminOnly
+from titan.pages.forms import AdmitForm
+from titan.waitlist.admission import admit_next
+
+EXPORT_HEADER = ("position", "status", "email", "invite_code", "referral_count", "signup_code", "joined_at", "admitted_at")
+EXPORT_BATCH = 1000
+# A cell starting with one of these is a formula to a spreadsheet.
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+NEXT_IN_LINE = 10
+
+
+class DashboardView(AdminOnly, AdminIndexView):
+    @expose("/")
+    def index(self):
+        return self.render("admin/dashboard.html", summary=waitlist_summary(), admit_form=AdmitForm())
+
+    @expose("/admit", methods=["POST"])
+    def admit(self):
+        form = AdmitForm()
+        if form.validate_on_submit():
+            admitted = admit_next(form.count.data)
+            if admitted:
+                flash(f"Admitted {len(admitted)} {'person' if len(admitted) == 1 else 'people'}; each got an email.", "success")
+            else:
+                flash("Nobody is waiting: no one was admitted.", "info")
+        else:
+            for message in form.count.errors:
+                flash(message, "error")
+        return redirect(url_for(".index"), code=303)
+
+    @expose("/waitlist.csv")
+    def export_waitlist(self):
+        filename = f"titan-waitlist-{date.today().isoformat()}.csv"
+        return Response(
+            stream_with_context(waitlist_csv_lines()),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+        )
+
+
+def waitlist_summary():
+    waiting = db.session.scalar(select(func.count()).select_from(User).where(ranking.IS_WAITING))
+    total = ranking.total_registered()
+    next_users = db.session.scalars(
+        ranking.in_position_order(select(User)).limit(NEXT_IN_LINE)
+    )
+    return {
+        "waiting": waiting,
+        "admitted": total - waiting,
+        "total": total,
+        "next_in_line": list(enumerate(next_users, start=1)),
+    }
+
+
+def spreadsheet_safe(value):
+    if value is None:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def waitlist_csv_lines():
+    """The waitlist as CSV lines: waiting users in position order, then admitted users by admission.
+
+    Rows are read in batches (a server-side cursor on PostgreSQL), so memory stays flat however long the list.
+    """
+    columns = (User.email, User.invite_code, User.referral_count, User.signup_code, User.joined_waitlist_at, User.admitted_at)
+    waiting = ranking.in_position_order(select(*columns))
+    admitted = (
+        select(*columns).where(User.waitlist_status == WAITLIST_ADMITTED).order_by(User.admitted_at, User.id)
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def line(values):
+        writer.writerow([spreadsheet_safe(value) for value in values])
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    yield line(EXPORT_HEADER)
+    rows = db.session.execute(waiting.execution_options(yield_per=EXPORT_BATCH))
+    for position, row in enumerate(rows, start=1):
+        yield line((position, "waiting", *row))
+    for row in db.session.execute(admitted.execution_options(yield_per=EXPORT_BATCH)):
+        yield line(("", WAITLIST_ADMITTED, *row))

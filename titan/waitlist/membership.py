@@ -1,0 +1,81 @@
+"""Joining the waitlist and looking members up."""
+
+from typing import NamedTuple
+
+from titan.common.codes import normalise_code
+from titan.common.exceptions import InvalidInput, NotFound, Unauthorized
+from titan.common.transactions import commit, read_only
+from titan.integrations.mail import send_mail
+from titan.members import ranking
+from titan.members.accounts import DuplicateUser, check_email_allowed, create_user, find_by_email
+from titan.members.codes import resolve_referral_code
+from titan.members.models import User
+from titan.members.referrals import credit_referral
+from titan.members.standing import (
+    WaitlistMember,
+    find_member,
+    mask_email,
+    member_of,
+    stored_member_by_code,
+    user_data,
+)
+
+EMAIL_TAKEN = "This field must be unique."
+NOT_JOINED = "Join the waitlist or log in with your referral code first."
+
+
+class Joined(NamedTuple):
+    user: User
+    member: WaitlistMember
+
+
+def join_waitlist(email, code=None):
+    """Put `email` on the waitlist (referred by the owner of `code`): the new user, as a member."""
+    check_email_allowed(email)
+    referrer = resolve_referral_code(code) if code else None
+    try:
+        user = create_user(email=email, waitlist=True)
+    except DuplicateUser:
+        raise InvalidInput("email_taken", EMAIL_TAKEN, field="email") from None
+    if referrer is not None:
+        credit_referral(user, referrer, normalise_code(code), new_user=True)
+    commit()
+    member = member_of(user, ranking.record_joined(user))
+    send_mail(user.email, "welcome", user=user, data=user_data(member))
+    return Joined(user, member)
+
+
+def session_member(user_id):
+    """The member a waitlist session points at (`user_id` None: nobody signed in)."""
+    if user_id is not None:
+        read_only()
+        member = find_member(User.id == user_id)
+        if member is not None:
+            return member
+    raise Unauthorized("not_joined", NOT_JOINED)
+
+
+def member_detail(email=None, code=None, session_user_id=None):
+    """User data plus the address of the member matching `email` and/or `code` (both must match
+    when both are given). Found by code alone, the address is masked unless `session_user_id`
+    is that member."""
+    if email is None and code is None:
+        raise InvalidInput("nothing_to_look_up", "Give an email or a code.")
+    member = None
+    if email is not None:
+        user = find_by_email(email)
+        if user is None:
+            raise user_not_found()
+        member = member_of(user)
+    if code is not None:
+        owner = stored_member_by_code(code)
+        if member is not None and owner.id != member.id:
+            raise user_not_found()
+        member = owner
+    reveal = email is not None or session_user_id == member.id
+    shown = member.email if reveal or not member.email else mask_email(member.email)
+    return {**user_data(member), "email": shown}
+
+
+def user_not_found():
+    return NotFound("user_not_found", "User not found")
