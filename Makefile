@@ -39,8 +39,11 @@ run: demo
 serve: migrate
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-# pytest exits 5 when it collects no tests; a filtered run that selects nothing is not a failure.
+# Lint and format are checked first; pytest exits 5 when it collects no tests, and a filtered run
+# that selects nothing is not a failure.
 test: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; if [ $$status -eq 5 ]; then exit 0; fi; exit $$status
 
 # The load test needs PostgreSQL and Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL) and wrk.

@@ -49,7 +49,7 @@ def normalise_database_url(url):
     (SQLAlchemy 2.1 would otherwise pick psycopg 3)."""
     for scheme in ("postgres://", "postgresql://"):
         if url and url.startswith(scheme):
-            return "postgresql+psycopg2://" + url[len(scheme):]
+            return "postgresql+psycopg2://" + url[len(scheme) :]
     return url
 
 

@@ -38,13 +38,15 @@ from sqlalchemy import select, text  # noqa: E402
 from bench.common import load_waiting_users, recreate_database  # noqa: E402
 from config import ProductionConfig, normalise_database_url  # noqa: E402
 from titan import create_app  # noqa: E402
-from titan.members.models import User  # noqa: E402
 from titan.calculator.models import Operation  # noqa: E402
 from titan.demo import load_demo_data  # noqa: E402
 from titan.extensions import db, redis_store  # noqa: E402
 from titan.members import ranking  # noqa: E402
+from titan.members.models import User  # noqa: E402
 
-DATABASE_URL = normalise_database_url(os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/titan_bench_http"))
+DATABASE_URL = normalise_database_url(
+    os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/titan_bench_http")
+)
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 USERS = int(os.environ.get("BENCH_USERS", "100000"))
 DURATION = int(os.environ.get("BENCH_DURATION", "15"))
@@ -90,8 +92,14 @@ def environment():
 def prepare_data():
     recreate_database(DATABASE_URL)
     env = environment()
-    overrides = {"SQLALCHEMY_DATABASE_URI": DATABASE_URL, "REDIS_URL": REDIS_URL, "REDIS_KEY_PREFIX": env["REDIS_KEY_PREFIX"],
-                 "SECRET_KEY": env["SECRET_KEY"], "JWT_SECRET_KEY": env["JWT_SECRET_KEY"], "DATABASE_STATEMENT_TIMEOUT_MS": 0}
+    overrides = {
+        "SQLALCHEMY_DATABASE_URI": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "REDIS_KEY_PREFIX": env["REDIS_KEY_PREFIX"],
+        "SECRET_KEY": env["SECRET_KEY"],
+        "JWT_SECRET_KEY": env["JWT_SECRET_KEY"],
+        "DATABASE_STATEMENT_TIMEOUT_MS": 0,
+    }
     app = create_app(ProductionConfig, **overrides)
     with app.app_context():
         upgrade()
@@ -136,9 +144,24 @@ def run_wrk(script, path, extra_env, duration=DURATION):
     # A fresh run id per wrk run keeps the joined addresses unique across runs.
     env = {**os.environ, "WRK_SCRIPTS": str(WRK_SCRIPTS), "WRK_RUN_ID": secrets.token_hex(4), **extra_env}
     result = subprocess.run(
-        ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{duration}s", "--timeout", "10s",
-         "-s", str(WRK_SCRIPTS / script), BASE + path],
-        env=env, capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t",
+            str(THREADS),
+            "-c",
+            str(CONNECTIONS),
+            "-d",
+            f"{duration}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(WRK_SCRIPTS / script),
+            BASE + path,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     summary["rps"] = summary["requests"] / (summary["duration_us"] / 1e6)
@@ -168,7 +191,9 @@ def main():
     codes_file, addition = prepare_data()
     gunicorn = start_gunicorn()
     try:
-        token = requests.post(f"{BASE}/api/v1/auth/token", data={"username": BENCH_EMAIL, "password": BENCH_PASSWORD}, timeout=5).json()["access_token"]
+        token = requests.post(
+            f"{BASE}/api/v1/auth/token", data={"username": BENCH_EMAIL, "password": BENCH_PASSWORD}, timeout=5
+        ).json()["access_token"]
         scenario_env = {
             "WRK_CODES": str(codes_file),
             "WRK_TOKEN": token,
@@ -179,7 +204,8 @@ def main():
             # /healthz right before each endpoint: each ratio compares two neighbouring runs.
             paired_healthz[label] = measure("get.lua", "/healthz", scenario_env)
             results[label] = measure(script, path, scenario_env)
-            print(f"  {label}: {results[label]['rps']:.0f} req/s (/healthz just before: {paired_healthz[label]['rps']:.0f})")
+            rps, healthz_rps = results[label]["rps"], paired_healthz[label]["rps"]
+            print(f"  {label}: {rps:.0f} req/s (/healthz just before: {healthz_rps:.0f})")
         healthz_runs = sorted(paired_healthz.values(), key=lambda run: run["rps"])
         results[HEALTHZ] = healthz_runs[len(healthz_runs) // 2]
         memory = worker_memory_mb(gunicorn.pid)
@@ -188,11 +214,12 @@ def main():
         gunicorn.wait(timeout=30)
         codes_file.unlink(missing_ok=True)
 
-
     cpu = platform.processor() or platform.machine()
     print()
-    print(f"{THREADS} wrk threads, {CONNECTIONS} connections, {DURATION}s per endpoint, {USERS:,} waiting users; "
-          f"{os.cpu_count()} cores ({cpu}), gunicorn {len(memory)} workers, PostgreSQL + Redis on the same machine")
+    print(
+        f"{THREADS} wrk threads, {CONNECTIONS} connections, {DURATION}s per endpoint, {USERS:,} waiting users; "
+        f"{os.cpu_count()} cores ({cpu}), gunicorn {len(memory)} workers, PostgreSQL + Redis on the same machine"
+    )
     print()
     print("| endpoint | req/s | p50 ms | p95 ms | p99 ms | non-2xx | ratio to /healthz | target |")
     print("|---|---|---|---|---|---|---|---|")
@@ -202,12 +229,17 @@ def main():
         ratio = 1.0 if label == HEALTHZ else r["rps"] / paired_healthz[label]["rps"]
         verdict = "" if target is None else (f"≥ {target} ✓" if ratio >= target else f"≥ {target} ✗")
         met &= target is None or ratio >= target
-        print(f"| {label} | {r['rps']:.0f} | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | {r['p99_us'] / 1000:.1f} | "
-              f"{r['non2xx'] + r['socket_errors']} | {ratio:.2f} | {verdict} |")
+        latencies = " | ".join(f"{r[key] / 1000:.1f}" for key in ("p50_us", "p95_us", "p99_us"))
+        print(
+            f"| {label} | {r['rps']:.0f} | {latencies} | {r['non2xx'] + r['socket_errors']} | {ratio:.2f} | {verdict} |"
+        )
     print()
     largest = max(memory.values())
-    print("Worker resident memory after the run (MB): " + ", ".join(f"{mb:.0f}" for mb in sorted(memory.values()))
-          + f" (largest {largest:.0f}; target < {MEMORY_LIMIT_MB})")
+    print(
+        "Worker resident memory after the run (MB): "
+        + ", ".join(f"{mb:.0f}" for mb in sorted(memory.values()))
+        + f" (largest {largest:.0f}; target < {MEMORY_LIMIT_MB})"
+    )
     met &= largest < MEMORY_LIMIT_MB
     errors = sum(r["non2xx"] + r["socket_errors"] for r in results.values())
     if errors:

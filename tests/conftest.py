@@ -12,10 +12,10 @@ from sqlalchemy import create_engine, text
 
 from config import TestingConfig, normalise_database_url
 from titan import create_app
-from titan.members.accounts import create_user
-from titan.members.passwords import hash_password
 from titan.extensions import db
 from titan.integrations import mail, sms
+from titan.members.accounts import create_user
+from titan.members.passwords import hash_password
 
 TEST_DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL"))
 TEST_REDIS_URL = os.environ.get("REDIS_URL")
@@ -159,7 +159,9 @@ def token_for(client):
     """Sign in through the API and return the token response body."""
 
     def sign_in(login, password=PASSWORD):
-        response = client.post("/api/v1/auth/token", data={"grant_type": "password", "username": login, "password": password})
+        response = client.post(
+            "/api/v1/auth/token", data={"grant_type": "password", "username": login, "password": password}
+        )
         assert response.status_code == 200, response.get_json()
         return response.get_json()
 

@@ -9,16 +9,21 @@ from datetime import timedelta
 import pytest
 
 from conftest import PASSWORD
-from titan.members.models import User
 from titan.calculator.models import Operation, Record
 from titan.common.types import utcnow
 from titan.extensions import db
+from titan.members.models import ReferralCode, User
 from titan.pages.admin.session import ADMIN_SESSION_SECONDS, ADMIN_SIGNED_IN_AT_KEY
-from titan.members.models import ReferralCode
 from titan.waitlist.membership import join_waitlist
 
-PANEL_PATHS = ("/admin/", "/admin/user/", "/admin/referralcode/", "/admin/record/", "/admin/waitlist.csv",
-               "/admin/user/details/?id=1")
+PANEL_PATHS = (
+    "/admin/",
+    "/admin/user/",
+    "/admin/referralcode/",
+    "/admin/record/",
+    "/admin/waitlist.csv",
+    "/admin/user/details/?id=1",
+)
 
 
 def sign_in(client, email="admin@example.com", password=PASSWORD, **kwargs):
@@ -65,7 +70,9 @@ def test_a_non_admin_cannot_sign_in(client, make_user):
     assert client.get("/admin/").status_code == 302
 
 
-@pytest.mark.parametrize(("email", "password"), [("admin@example.com", "wrong-password-1"), ("nobody@example.com", PASSWORD)])
+@pytest.mark.parametrize(
+    ("email", "password"), [("admin@example.com", "wrong-password-1"), ("nobody@example.com", PASSWORD)]
+)
 def test_wrong_credentials_get_one_message(client, admin, email, password):
     response = sign_in(client, email, password)
     assert response.status_code == 400
@@ -119,7 +126,9 @@ def test_admin_forms_need_a_csrf_token(make_app, admin):
     assert client.post("/admin/login", data={"email": "admin@example.com", "password": PASSWORD}).status_code == 400
     login_page = client.get("/admin/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
-    response = client.post("/admin/login", data={"email": "admin@example.com", "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/admin/login", data={"email": "admin@example.com", "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 303
     with app.app_context():
         waitlist("csrf@example.com")
@@ -167,7 +176,9 @@ def test_referral_codes_and_records_are_listed_and_searchable(admin_client, make
     owner = make_user(email="owner@example.com", password=None)
     db.session.add(ReferralCode(owner_id=owner.id, code="SPRING24", expires_at=utcnow() + timedelta(days=3)))
     operation = db.session.scalar(db.select(Operation).where(Operation.type == "addition"))
-    db.session.add(Record(user_id=owner.id, operation_id=operation.id, amount=3, user_balance=2497, operation_response="42"))
+    db.session.add(
+        Record(user_id=owner.id, operation_id=operation.id, amount=3, user_balance=2497, operation_response="42")
+    )
     db.session.commit()
 
     codes = admin_client.get("/admin/referralcode/?search=owner@example").get_data(as_text=True)
@@ -219,7 +230,10 @@ def test_admit_the_next_people_in_position_order(admin_client, outbox):
     assert response.status_code == 303 and response.headers["Location"] == "/admin/"
     assert "Admitted 2 people; each got an email." in admin_client.get("/admin/").get_data(as_text=True)
     assert [user_named(email).waitlist_status for email in ("c@example.com", "a@example.com", "b@example.com")] == [
-        "admitted", "admitted", "waiting"]
+        "admitted",
+        "admitted",
+        "waiting",
+    ]
     assert sorted(mail["to"] for mail in outbox) == ["a@example.com", "c@example.com"]
     assert {mail["template"] for mail in outbox} == {"admitted"}
 
@@ -229,7 +243,7 @@ def test_admit_refuses_a_bad_number(admin_client, count):
     waitlist("a@example.com")
     admin_client.post("/admin/admit", data={"count": count})
     assert user_named("a@example.com").waitlist_status == "waiting"
-    assert 'alert-danger' in admin_client.get("/admin/").get_data(as_text=True)
+    assert "alert-danger" in admin_client.get("/admin/").get_data(as_text=True)
 
 
 def test_admit_with_nobody_waiting(admin_client):

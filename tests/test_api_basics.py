@@ -49,7 +49,10 @@ def test_healthz_and_readyz(app, client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200
-    assert ready.get_json()["checks"] == {"database": "ok", "redis": "ok" if app.config["REDIS_URL"] else "not configured"}
+    assert ready.get_json()["checks"] == {
+        "database": "ok",
+        "redis": "ok" if app.config["REDIS_URL"] else "not configured",
+    }
 
 
 def test_readyz_is_503_when_the_database_is_unreachable(make_app):
@@ -69,7 +72,12 @@ def test_api_call_is_503_json_when_the_database_is_unreachable(make_app):
 def test_openapi_document_describes_auth(client):
     spec = client.get("/openapi.json").get_json()
     schemes = spec["components"]["securitySchemes"]
-    assert schemes["bearerAuth"] == {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": schemes["bearerAuth"]["description"]}
+    assert schemes["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": schemes["bearerAuth"]["description"],
+    }
     assert schemes["oauth2"]["flows"]["password"]["tokenUrl"] == "/api/v1/auth/token"
     token_body = spec["paths"]["/api/v1/auth/token"]["post"]["requestBody"]["content"]
     assert "application/x-www-form-urlencoded" in token_body
@@ -86,7 +94,13 @@ def test_every_api_route_is_in_the_openapi_document(app, client):
             assert re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", rule.rule) in documented, rule.rule
 
 
-@pytest.mark.parametrize("path, asset", [("/docs", "/static/vendor/redoc/redoc.standalone.js"), ("/swagger", "/static/vendor/swagger-ui/swagger-ui-bundle.js")])
+@pytest.mark.parametrize(
+    "path, asset",
+    [
+        ("/docs", "/static/vendor/redoc/redoc.standalone.js"),
+        ("/swagger", "/static/vendor/swagger-ui/swagger-ui-bundle.js"),
+    ],
+)
 def test_docs_pages_load_only_local_assets(client, path, asset):
     response = client.get(path)
     assert response.status_code == 200
@@ -123,12 +137,19 @@ def test_cors_only_for_configured_origins(make_app):
 
 def test_cli_create_admin(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create-admin", "--email", "Boss@Example.com", "--password", "s3cure-pass-99"])
+    result = runner.invoke(
+        args=["users", "create-admin", "--email", "Boss@Example.com", "--password", "s3cure-pass-99"]
+    )
     assert result.exit_code == 0, result.output
     boss = User.query.filter_by(email="boss@example.com").one()
     assert boss.is_admin and boss.password_hash
     # Running it again promotes the same user instead of failing.
-    assert runner.invoke(args=["users", "create-admin", "--email", "boss@example.com", "--password", "an0ther-pass-77"]).exit_code == 0
+    assert (
+        runner.invoke(
+            args=["users", "create-admin", "--email", "boss@example.com", "--password", "an0ther-pass-77"]
+        ).exit_code
+        == 0
+    )
     assert User.query.filter_by(email="boss@example.com").count() == 1
     weak = runner.invoke(args=["users", "create-admin", "--email", "x@example.com", "--password", "123"])
     assert weak.exit_code != 0

@@ -1,7 +1,7 @@
 """Property-based fuzz of the whole API from its own OpenAPI document (Schemathesis).
 
-Every operation gets generated requests, valid and invalid (both of Schemathesis' modes), signed in as an admin where a token is
-needed. The checks: no 5xx, the status is one the document lists, and the body matches the
+Every operation gets generated requests, valid and invalid (both of Schemathesis' modes), signed in
+as an admin where a token is needed. The checks: no 5xx, the status is one the document lists, and the body matches the
 document's schema for that status.
 """
 
@@ -9,10 +9,14 @@ import os
 
 import pytest
 import schemathesis
-from schemathesis import GenerationMode
 from hypothesis import HealthCheck, given, settings, strategies
+from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 MAX_EXAMPLES = int(os.environ.get("TITAN_FUZZ_EXAMPLES", "40"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -7,12 +7,11 @@ import jwt as pyjwt
 import pytest
 from flask_jwt_extended import create_access_token
 
+from conftest import PASSWORD
 from titan.auth.models import RevokedToken
-from titan.members.models import User
 from titan.common.codes import CODE_ALPHABET
 from titan.extensions import db
-
-from conftest import PASSWORD
+from titan.members.models import User
 
 REGISTER = "/api/v1/auth/register"
 TOKEN = "/api/v1/auth/token"
@@ -31,7 +30,9 @@ def field_errors(response, location="json"):
 
 
 def test_register_creates_user_with_invite_code(client):
-    response = register(client, email="Ada.Lovelace@Example.COM", username="Ada_L", first_name=" Ada ", last_name="Lovelace")
+    response = register(
+        client, email="Ada.Lovelace@Example.COM", username="Ada_L", first_name=" Ada ", last_name="Lovelace"
+    )
     assert response.status_code == 201
     body = response.get_json()
     assert body["email"] == "ada.lovelace@example.com"
@@ -133,7 +134,10 @@ def test_register_with_invite_code_in_body_or_query(client, make_user):
     response = register(client, email="one@example.com", referral_code=referrer.invite_code.lower())
     assert response.status_code == 201
     assert response.get_json()["referred_by_id"] == referrer.id
-    response = client.post(f"{REGISTER}?referral_code={referrer.invite_code}", json={"email": "two@example.com", "password": "s3cure-pass-99"})
+    response = client.post(
+        f"{REGISTER}?referral_code={referrer.invite_code}",
+        json={"email": "two@example.com", "password": "s3cure-pass-99"},
+    )
     assert response.status_code == 201
     assert response.get_json()["referred_by_id"] == referrer.id
     db.session.refresh(referrer)
@@ -148,7 +152,9 @@ def test_register_with_unknown_code_is_404_and_creates_nobody(client):
 
 
 def test_register_with_bad_query_code_is_400(client):
-    response = client.post(f"{REGISTER}?referral_code=%21%21", json={"email": "x@example.com", "password": "s3cure-pass-99"})
+    response = client.post(
+        f"{REGISTER}?referral_code=%21%21", json={"email": "x@example.com", "password": "s3cure-pass-99"}
+    )
     assert response.status_code == 400
     assert "referral_code" in field_errors(response, "query")
 
@@ -184,7 +190,13 @@ def test_password_grant_as_json_and_without_grant_type(client, user):
 def test_password_grant_ignores_oauth2_extras(client, user):
     response = client.post(
         TOKEN,
-        data={"grant_type": "password", "username": "member", "password": PASSWORD, "scope": "", "client_id": "swagger"},
+        data={
+            "grant_type": "password",
+            "username": "member",
+            "password": PASSWORD,
+            "scope": "",
+            "client_id": "swagger",
+        },
     )
     assert response.status_code == 200
 
@@ -232,8 +244,14 @@ def test_refresh_gives_a_new_access_token(client, user, token_for):
 
 def test_refresh_refuses_an_access_token_and_me_refuses_a_refresh_token(client, user, token_for):
     tokens = token_for("member")
-    assert client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code == 401
-    assert client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {tokens['refresh_token']}"}).status_code == 401
+    assert (
+        client.post("/api/v1/auth/refresh", headers={"Authorization": f"Bearer {tokens['access_token']}"}).status_code
+        == 401
+    )
+    assert (
+        client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {tokens['refresh_token']}"}).status_code
+        == 401
+    )
 
 
 def test_verify_reports_type_and_expiry(client, user, token_for):
@@ -274,7 +292,9 @@ def test_expired_token_is_401(client, user):
 
 
 def test_forged_signature_is_401(client, user):
-    forged = pyjwt.encode({"sub": str(user.id), "type": "access", "jti": "x", "exp": time.time() + 600}, "wrong-secret-" * 4)
+    forged = pyjwt.encode(
+        {"sub": str(user.id), "type": "access", "jti": "x", "exp": time.time() + 600}, "wrong-secret-" * 4
+    )
     assert client.get("/api/v1/users/me", headers=bearer(forged)).status_code == 401
     assert client.post("/api/v1/auth/verify", json={"token": forged}).status_code == 401
 
@@ -331,7 +351,9 @@ def test_logout_revokes_the_access_token(client, user, token_for):
 
 def test_logout_with_refresh_token_revokes_both(client, user, token_for):
     tokens = token_for("member")
-    response = client.post("/api/v1/auth/logout", headers=bearer(tokens["access_token"]), json={"refresh_token": tokens["refresh_token"]})
+    response = client.post(
+        "/api/v1/auth/logout", headers=bearer(tokens["access_token"]), json={"refresh_token": tokens["refresh_token"]}
+    )
     assert response.status_code == 200
     assert client.post("/api/v1/auth/refresh", headers=bearer(tokens["refresh_token"])).status_code == 401
     assert RevokedToken.query.count() == 2
@@ -340,7 +362,9 @@ def test_logout_with_refresh_token_revokes_both(client, user, token_for):
 def test_logout_refuses_someone_elses_refresh_token_and_revokes_nothing(client, user, make_user, token_for):
     make_user(email="other@example.com", username="other")
     mine, theirs = token_for("member"), token_for("other")
-    response = client.post("/api/v1/auth/logout", headers=bearer(mine["access_token"]), json={"refresh_token": theirs["refresh_token"]})
+    response = client.post(
+        "/api/v1/auth/logout", headers=bearer(mine["access_token"]), json={"refresh_token": theirs["refresh_token"]}
+    )
     assert response.status_code == 400
     assert RevokedToken.query.count() == 0
     assert client.get("/api/v1/users/me", headers=bearer(mine["access_token"])).status_code == 200
@@ -370,7 +394,12 @@ def test_logout_twice_is_401_the_second_time(client, user, token_for):
 def test_purge_removes_only_expired_revocations(app, user, token_for, client):
     tokens = token_for("member")
     client.post("/api/v1/auth/logout", headers=bearer(tokens["access_token"]))
-    expired = RevokedToken(jti="old", token_type="access", user_id=user.id, expires_at=RevokedToken.query.first().expires_at - timedelta(days=30))
+    expired = RevokedToken(
+        jti="old",
+        token_type="access",
+        user_id=user.id,
+        expires_at=RevokedToken.query.first().expires_at - timedelta(days=30),
+    )
     db.session.add(expired)
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["auth", "purge-revoked"])

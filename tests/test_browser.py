@@ -18,11 +18,11 @@ import pytest
 from werkzeug.serving import make_server
 
 from conftest import PASSWORD
-from titan.members.models import User
 from titan.auth.users import create_admin
+from titan.demo.market import load_demo_series
 from titan.extensions import db
 from titan.integrations import mail
-from titan.demo.market import load_demo_series
+from titan.members.models import User
 from titan.waitlist.membership import join_waitlist
 
 pytestmark = pytest.mark.browser
@@ -85,9 +85,11 @@ def new_page(browser, live):
         page.on("console", lambda message: "Content Security Policy" in message.text and problems.append(message.text))
         page.on(
             "response",
-            lambda response: response.status >= 400
-            and response.request.resource_type in ("script", "stylesheet", "image", "font")
-            and problems.append(f"{response.status} {response.url}"),
+            lambda response: (
+                response.status >= 400
+                and response.request.resource_type in ("script", "stylesheet", "image", "font")
+                and problems.append(f"{response.status} {response.url}")
+            ),
         )
 
     def open_page(path="/", expect_blocked=(), **options):
@@ -219,8 +221,9 @@ def drawn(page):
     return page.evaluate(
         """() => {
             const canvas = document.getElementById("performance-chart");
+            const chart = Chart.getChart(canvas);
             return {period: canvas.dataset.period, points: Number(canvas.dataset.points),
-                    labels: Chart.getChart(canvas).data.labels.length, scale: Chart.getChart(canvas).options.scales.y.type};
+                    labels: chart.data.labels.length, scale: chart.options.scales.y.type};
         }"""
     )
 
@@ -279,7 +282,10 @@ def test_admin_signs_in_and_admits_a_user(new_page, live):
     assert page.locator("[data-stat=waiting]").inner_text() == "1"
     assert fresh_user("first@example.com").waitlist_status == "admitted"
     assert fresh_user("second@example.com").waitlist_status == "waiting"
-    assert [(message["to"], message["template"]) for message in mail.outbox(live.app)][-1] == ("first@example.com", "admitted")
+    assert [(message["to"], message["template"]) for message in mail.outbox(live.app)][-1] == (
+        "first@example.com",
+        "admitted",
+    )
 
     page.get_by_role("link", name="Users").click()
     page.get_by_placeholder(re.compile("email")).fill("second")

@@ -8,11 +8,11 @@ import requests
 import responses
 from sqlalchemy import event, func, select
 
-from titan.members.models import User
 from titan.calculator import ledger
-from titan.demo.calculator import ensure_demo_users
 from titan.calculator.models import Operation, Record
+from titan.demo.calculator import ensure_demo_users
 from titan.extensions import db
+from titan.members.models import User
 
 RANDOM_ORG_URL = "http://random-org.test/json-rpc/4/invoke"
 SPECIAL = "Special numeric values (nan or infinity) are not permitted."
@@ -286,7 +286,14 @@ def test_records_list_shape_and_only_own_live_records(client, calculate, headers
     assert body["total"] == 1 and body["pages"] == 1
     (item,) = body["items"]
     assert list(item) == [
-        "id", "operation_id", "operation_type", "user_id", "amount", "user_balance", "operation_response", "created_at",
+        "id",
+        "operation_id",
+        "operation_type",
+        "user_id",
+        "amount",
+        "user_balance",
+        "operation_response",
+        "created_at",
     ]
     assert item["operation_type"] == "division" and item["operation_response"] == "0.25"
     assert item["user_id"] == user.id and item["amount"] == 5
@@ -447,7 +454,7 @@ def test_demo_users_and_ledger_are_consistent_and_idempotent(demo_users, token_f
     ).all()
     assert len(ledger) == 1000
     assert ledger[-1].user_balance == 7000
-    for earlier, later in zip(ledger, ledger[1:]):
+    for earlier, later in zip(ledger, ledger[1:], strict=False):
         assert later.user_balance == earlier.user_balance - later.amount
         assert later.created_at > earlier.created_at
     token_for("testuser", "123qweasd")

@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from titan.members.models import User
 from titan.calculator.models import Operation, Record
 from titan.extensions import db
+from titan.members.models import User
 
 OPERATIONS_AFFORDABLE = 5
 EXTRA_REQUESTS = 20
@@ -63,9 +63,7 @@ def test_simultaneous_deletes_refund_once(postgresql_only, make_app, client, mak
     headers = auth_header("racer")
     operation_id = db.session.scalar(select(Operation.id).where(Operation.type == "addition"))
     bodies = [{"operation_id": operation_id, "operator1": n, "operator2": 1} for n in range(3)]
-    record_ids = [
-        client.post("/api/v1/records", json=body, headers=headers).get_json()["record_id"] for body in bodies
-    ]
+    record_ids = [client.post("/api/v1/records", json=body, headers=headers).get_json()["record_id"] for body in bodies]
 
     # Everyone deletes the first two records at once: each is refunded exactly once, and the
     # third record ends up showing both refunds.

@@ -7,8 +7,8 @@ import requests
 import responses
 from aiosmtpd.controller import Controller
 
-from titan.members.models import User
 from titan.integrations import mail
+from titan.members.models import User
 
 HUNTER = "https://hunter.test/v2/email-verifier"
 CLEARBIT = "https://clearbit.test/v2/combined/find"
@@ -30,7 +30,9 @@ def clearbit_app(make_app):
 
 
 def register(app, email="someone@example.com", **fields):
-    return app.test_client().post("/api/v1/auth/register", json={"email": email, "password": "s3cure-pass-99", **fields})
+    return app.test_client().post(
+        "/api/v1/auth/register", json={"email": email, "password": "s3cure-pass-99", **fields}
+    )
 
 
 @pytest.mark.parametrize(
@@ -118,11 +120,17 @@ def test_clearbit_profile_is_stored(clearbit_app):
     body = register(clearbit_app, last_name="Byron").get_json()
     assert body["first_name"] == "Ada"
     assert body["last_name"] == "Byron"  # what the user typed wins
-    assert (body["company"], body["location"], body["avatar_url"]) == ("Analytical Engines", "London, UK", "https://img.test/ada.png")
+    assert (body["company"], body["location"], body["avatar_url"]) == (
+        "Analytical Engines",
+        "London, UK",
+        "https://img.test/ada.png",
+    )
     assert responses.calls[0].request.headers["Authorization"] == "Bearer clearbit-key"
 
 
-@pytest.mark.parametrize("failure", [{"status": 404}, {"status": 500}, {"body": requests.exceptions.ReadTimeout("slow")}])
+@pytest.mark.parametrize(
+    "failure", [{"status": 404}, {"status": 500}, {"body": requests.exceptions.ReadTimeout("slow")}]
+)
 @responses.activate
 def test_clearbit_failure_never_fails_registration(clearbit_app, failure):
     responses.get(CLEARBIT, **failure)
@@ -133,7 +141,12 @@ def test_clearbit_failure_never_fails_registration(clearbit_app, failure):
 
 def test_without_keys_no_outside_call_is_made(client):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mocked:
-        assert client.post("/api/v1/auth/register", json={"email": "quiet@example.com", "password": "s3cure-pass-99"}).status_code == 201
+        assert (
+            client.post(
+                "/api/v1/auth/register", json={"email": "quiet@example.com", "password": "s3cure-pass-99"}
+            ).status_code
+            == 201
+        )
         assert len(mocked.calls) == 0
 
 
@@ -154,7 +167,7 @@ def test_smtp_backend_delivers_to_a_local_server(make_app):
     received = []
 
     class Inbox:
-        async def handle_DATA(self, server, session, envelope):
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - the name aiosmtpd calls
             received.append((envelope.mail_from, envelope.rcpt_tos, envelope.content.decode()))
             return "250 OK"
 
@@ -164,7 +177,9 @@ def test_smtp_backend_delivers_to_a_local_server(make_app):
     server = Controller(Inbox(), hostname="127.0.0.1", port=port)
     server.start()
     try:
-        app = make_app(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DEFAULT_SENDER="Titan <hello@titan.test>")
+        app = make_app(
+            MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DEFAULT_SENDER="Titan <hello@titan.test>"
+        )
         with app.app_context():
             assert mail.send_mail("a@example.com", "admitted", user=User(email="a@example.com", first_name="Ada"))
     finally:

@@ -30,9 +30,7 @@ def test_phone_code_once_a_minute_per_phone(limited):
 
 def test_phone_codes_per_client_address(limited):
     client = limited.test_client()
-    statuses = [
-        client.post("/api/v1/auth/phone/code", json={"phone": f"+7917444556{n}"}).status_code for n in range(6)
-    ]
+    statuses = [client.post("/api/v1/auth/phone/code", json={"phone": f"+7917444556{n}"}).status_code for n in range(6)]
     assert statuses == [202] * 5 + [429]
     other_client = limited.test_client()
     response = other_client.post(
@@ -44,7 +42,12 @@ def test_phone_codes_per_client_address(limited):
 def test_login_is_limited(limited):
     client = limited.test_client()
     for _ in range(3):
-        assert client.post("/api/v1/auth/token", data={"username": "x@example.com", "password": "wrong-pass-1"}).status_code == 401
+        assert (
+            client.post(
+                "/api/v1/auth/token", data={"username": "x@example.com", "password": "wrong-pass-1"}
+            ).status_code
+            == 401
+        )
     assert_limited(client.post("/api/v1/auth/token", data={"username": "x@example.com", "password": "wrong-pass-1"}))
 
 
@@ -82,5 +85,8 @@ def test_limits_are_shared_by_workers_through_redis(make_app, backend):
 def test_every_way_to_join_counts_against_one_limit(limited):
     client = limited.test_client()
     assert client.post("/api/join/", json={"email": "a@example.com"}).status_code == 201
-    assert client.post("/api/v1/auth/register", json={"email": "b@example.com", "password": "s3cure-pass-99"}).status_code == 201
+    assert (
+        client.post("/api/v1/auth/register", json={"email": "b@example.com", "password": "s3cure-pass-99"}).status_code
+        == 201
+    )
     assert client.post("/", data={"email": "c@example.com"}).status_code == 429

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select, update
 
 from titan.common.exceptions import InvalidInput
-from titan.extensions import db
 from titan.demo.market import load_demo_series
+from titan.extensions import db
 from titan.market import analytics, services
 from titan.market.models import Point, Series
 
@@ -25,7 +25,7 @@ def csv_text(*rows, header="date,close"):
 
 
 def seconds(day):
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp())
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
 
 
 @pytest.fixture
@@ -109,7 +109,9 @@ def test_chart_of_one_period():
 def test_periods_per_year_from_spacing():
     assert analytics.periods_per_year(monthly(2020, 1, 13)) == 12
     assert analytics.periods_per_year([D(2020, 12, 31), D(2021, 12, 31), D(2022, 12, 31)]) == 1
-    weekdays = [D(2024, 1, 1) + dt.timedelta(days=i) for i in range(366) if (D(2024, 1, 1) + dt.timedelta(days=i)).weekday() < 5]
+    weekdays = [
+        D(2024, 1, 1) + dt.timedelta(days=i) for i in range(366) if (D(2024, 1, 1) + dt.timedelta(days=i)).weekday() < 5
+    ]
     assert analytics.periods_per_year(weekdays) == 261
 
 
@@ -280,8 +282,14 @@ def test_chart_periods_via_the_api(client, store):
     dates = monthly(2014, 1, 150)  # January 2014 to June 2026
     store("sp500", {day: 100 + i for i, day in enumerate(dates)})
     store("titan", {day: 50 + i for i, day in enumerate(dates)})
-    expected_starts = {"1y": D(2025, 6, 1), "3y": D(2023, 6, 1), "5y": D(2021, 6, 1), "10y": D(2016, 6, 1),
-                       "ytd": D(2025, 12, 1), "all": D(2014, 1, 1)}
+    expected_starts = {
+        "1y": D(2025, 6, 1),
+        "3y": D(2023, 6, 1),
+        "5y": D(2021, 6, 1),
+        "10y": D(2016, 6, 1),
+        "ytd": D(2025, 12, 1),
+        "all": D(2014, 1, 1),
+    }
     for period, start in expected_starts.items():
         body = client.get(f"/api/chart/?period={period}").get_json()
         assert body["labels"][0] == seconds(start), period
@@ -309,8 +317,8 @@ def test_bad_period_answers_400_on_the_field(client, period):
 
 def test_stats_route(client, store):
     dates = [D(2020, 12, 31), D(2021, 12, 31), D(2022, 12, 31), D(2023, 12, 31)]
-    store("titan", dict(zip(dates, [100, 120, 90, 135])))
-    store("sp500", dict(zip(dates, [10, 11, 12, 13])))
+    store("titan", dict(zip(dates, [100, 120, 90, 135], strict=True)))
+    store("sp500", dict(zip(dates, [10, 11, 12, 13], strict=True)))
     rows = client.get("/api/stats/").get_json()
     assert [list(row) for row in rows] == [["label", "titan", "sp500"]] * 7
     by_label = {row["label"]: row for row in rows}
@@ -322,8 +330,8 @@ def test_stats_route(client, store):
 
 def test_import_clears_the_cache(client, store, import_cli):
     dates = [D(2025, 12, 1), D(2026, 1, 1)]
-    store("titan", dict(zip(dates, [1, 2])))
-    store("sp500", dict(zip(dates, [1, 2])))
+    store("titan", dict(zip(dates, [1, 2], strict=True)))
+    store("sp500", dict(zip(dates, [1, 2], strict=True)))
     assert client.get("/api/chart/").get_json()["sp500"] == [10000.0, 20000.0]
     assert client.get("/api/stats/").get_json()[0]["sp500"] == 100.0
     # Changed behind the cache's back: the cached answers stay...
@@ -393,7 +401,9 @@ def test_demo_loads_the_real_sp500_and_the_demo_titan_series(client):
 
 def test_demo_titan_follows_a_reimported_sp500_but_not_over_a_real_series(app, store):
     load_demo_series()
-    services.import_csv("sp500", csv_text(*(f"{day.isoformat()},{100 + i}" for i, day in enumerate(monthly(2020, 1, 24)))).splitlines())
+    services.import_csv(
+        "sp500", csv_text(*(f"{day.isoformat()},{100 + i}" for i, day in enumerate(monthly(2020, 1, 24)))).splitlines()
+    )
     assert load_demo_series() == "market: sp500 24 points already there, titan 15 points computed (demo data)"
     store("titan", {D(2021, 1, 1): 5.0})
     assert load_demo_series().endswith("titan 1 points already there")

@@ -8,11 +8,10 @@ from html import unescape
 
 import pytest
 
-from titan.members.models import User
 from titan.common.types import utcnow
-from titan.extensions import db
 from titan.demo.market import load_demo_series
-from titan.members.models import ReferralCode
+from titan.extensions import db
+from titan.members.models import ReferralCode, User
 
 PAGES = ("/", "/r/NOSUCHCODE", "/status", "/chart", "/chart?period=ytd")
 
@@ -23,7 +22,10 @@ def text_of(response):
 
 
 def field_errors(response):
-    return [unescape(" ".join(message.split())) for message in re.findall(r'class="field-error"[^>]*>([^<]*)<', response.get_data(as_text=True))]
+    return [
+        unescape(" ".join(message.split()))
+        for message in re.findall(r'class="field-error"[^>]*>([^<]*)<', response.get_data(as_text=True))
+    ]
 
 
 def csrf_token(response):
@@ -104,7 +106,9 @@ def test_join_without_javascript_shows_the_standing(client, outbox):
     text = text_of(page)
     user = db.session.scalar(db.select(User).where(User.email == "new.person@example.com"))
     assert "You're on the list" in text and "You're on the list. Share your link to move up." in text
-    assert "Your place in line #2" in text and "People on the waitlist 2" in text and "Friends you've referred 0" in text
+    assert (
+        "Your place in line #2" in text and "People on the waitlist 2" in text and "Friends you've referred 0" in text
+    )
     body = page.get_data(as_text=True)
     link = f"http://titan.test/r/{user.invite_code}"
     assert f'value="{link}"' in body
@@ -155,7 +159,9 @@ def test_referral_link_applies_the_code_and_credits_the_referrer(client, make_us
     text = text_of(page)
     assert f"You've been invited. Code {referrer.invite_code} is applied" in text
     body = page.get_data(as_text=True)
-    assert f'action="/r/{referrer.invite_code}"' in body and f'data-join-url="/api/join/{referrer.invite_code}/"' in body
+    assert (
+        f'action="/r/{referrer.invite_code}"' in body and f'data-join-url="/api/join/{referrer.invite_code}/"' in body
+    )
 
     assert join_page(client, "guest@example.com", f"/r/{referrer.invite_code}").status_code == 303
     db.session.expire_all()
@@ -173,9 +179,11 @@ def make_referral_code(owner, code, expires_in):
 
 @pytest.mark.parametrize(
     ("code", "notice"),
-    [("NOSUCHCODE", "This invite link doesn't work, but you can still join."),
-     ("bad-code!", "This invite link doesn't work, but you can still join."),
-     ("OLDCODE1", "This invite link has expired, but you can still join.")],
+    [
+        ("NOSUCHCODE", "This invite link doesn't work, but you can still join."),
+        ("bad-code!", "This invite link doesn't work, but you can still join."),
+        ("OLDCODE1", "This invite link has expired, but you can still join."),
+    ],
 )
 def test_a_dead_referral_link_says_so_and_still_lets_you_join(client, make_user, code, notice):
     make_referral_code(make_user(email="owner@example.com", password=None), "OLDCODE1", -timedelta(days=1))
@@ -183,7 +191,10 @@ def test_a_dead_referral_link_says_so_and_still_lets_you_join(client, make_user,
     assert page.status_code == 200
     assert notice in text_of(page)
     body = page.get_data(as_text=True)
-    assert re.search(r'<form class="join-form" method="post"[^>]*action="/"', body) and 'data-join-url="/api/join/"' in body
+    assert (
+        re.search(r'<form class="join-form" method="post"[^>]*action="/"', body)
+        and 'data-join-url="/api/join/"' in body
+    )
     assert join_page(client, "still@example.com").status_code == 303
 
 
@@ -216,8 +227,11 @@ def test_status_asks_for_a_code_then_shows_the_standing(client, make_user):
 
 @pytest.mark.parametrize(
     ("code", "message"),
-    [("", "Enter your referral code."), ("no!", "Codes are 4 to 32 letters and digits, like K7M2QX9D."),
-     ("ZZZZ9999", "We couldn't find that code. Check it against your welcome email.")],
+    [
+        ("", "Enter your referral code."),
+        ("no!", "Codes are 4 to 32 letters and digits, like K7M2QX9D."),
+        ("ZZZZ9999", "We couldn't find that code. Check it against your welcome email."),
+    ],
 )
 def test_status_login_errors(client, code, message):
     response = client.post("/status", data={"code": code})
@@ -243,7 +257,9 @@ def test_a_session_for_a_deleted_user_is_forgotten(client):
 # --- CSRF -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("path", "data"), [("/", {"email": "a@example.com"}), ("/status", {"code": "ABCD2345"}), ("/status/sign-out", {})])
+@pytest.mark.parametrize(
+    ("path", "data"), [("/", {"email": "a@example.com"}), ("/status", {"code": "ABCD2345"}), ("/status/sign-out", {})]
+)
 def test_forms_need_a_csrf_token(csrf_client, path, data):
     response = csrf_client.post(path, data=data)
     assert response.status_code == 400
@@ -281,7 +297,9 @@ def test_chart_page_embeds_the_period_and_shows_stats_and_the_demo_label(client,
     assert '<script src="/static/vendor/chartjs/chart.umd.min.js" defer>' in body
 
 
-@pytest.mark.parametrize(("query", "period"), [("?period=ALL", "all"), ("?period=5y", "5y"), ("?period=nonsense", "10y")])
+@pytest.mark.parametrize(
+    ("query", "period"), [("?period=ALL", "all"), ("?period=5y", "5y"), ("?period=nonsense", "10y")]
+)
 def test_chart_period_from_the_query(client, market_data, query, period):
     body = client.get("/chart" + query).get_data(as_text=True)
     assert f'data-period="{period}" data-initial' in body

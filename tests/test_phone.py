@@ -6,9 +6,9 @@ import pytest
 import responses
 
 from titan.auth.models import PhoneCode
-from titan.members.models import User
 from titan.common.types import utcnow
 from titan.extensions import db
+from titan.members.models import User
 
 CODE = "/api/v1/auth/phone/code"
 LOGIN = "/api/v1/auth/phone/token"
@@ -119,7 +119,9 @@ def test_malformed_code_is_400_without_using_an_attempt(client, code):
 
 def test_invite_code_sets_referrer_on_first_login(client, make_user):
     referrer = make_user(email="ref@example.com")
-    response = client.post(LOGIN, json={"phone": PHONE, "code": request_code(client), "invite_code": referrer.invite_code})
+    response = client.post(
+        LOGIN, json={"phone": PHONE, "code": request_code(client), "invite_code": referrer.invite_code}
+    )
     assert response.status_code == 200
     new_user = User.query.filter_by(phone=PHONE).one()
     assert new_user.referred_by_id == referrer.id
@@ -145,7 +147,9 @@ def test_existing_user_keeps_their_referrer(client, make_user):
     first = make_user(email="first@example.com")
     second = make_user(email="second@example.com")
     client.post(LOGIN, json={"phone": PHONE, "code": request_code(client), "invite_code": first.invite_code})
-    response = client.post(LOGIN, json={"phone": PHONE, "code": request_code(client), "invite_code": second.invite_code})
+    response = client.post(
+        LOGIN, json={"phone": PHONE, "code": request_code(client), "invite_code": second.invite_code}
+    )
     assert response.status_code == 200
     assert User.query.filter_by(phone=PHONE).one().referred_by_id == first.id
 
@@ -159,7 +163,9 @@ def test_twilio_backend_posts_to_twilio(make_app):
         TWILIO_FROM_NUMBER="+15005550006",
         TWILIO_BASE_URL="https://twilio.test",
     )
-    endpoint = responses.post("https://twilio.test/2010-04-01/Accounts/AC123/Messages.json", json={"sid": "SM1"}, status=201)
+    endpoint = responses.post(
+        "https://twilio.test/2010-04-01/Accounts/AC123/Messages.json", json={"sid": "SM1"}, status=201
+    )
     response = app.test_client().post(CODE, json={"phone": PHONE})
     assert response.status_code == 202
     sent = endpoint.calls[0].request
@@ -171,7 +177,10 @@ def test_twilio_backend_posts_to_twilio(make_app):
 @responses.activate
 def test_twilio_failure_is_503_and_stores_no_code(make_app):
     app = make_app(
-        SMS_BACKEND="twilio", TWILIO_ACCOUNT_SID="AC123", TWILIO_AUTH_TOKEN="x", TWILIO_FROM_NUMBER="+15005550006",
+        SMS_BACKEND="twilio",
+        TWILIO_ACCOUNT_SID="AC123",
+        TWILIO_AUTH_TOKEN="x",
+        TWILIO_FROM_NUMBER="+15005550006",
         TWILIO_BASE_URL="https://twilio.test",
     )
     responses.post("https://twilio.test/2010-04-01/Accounts/AC123/Messages.json", status=500)

@@ -144,9 +144,20 @@ def test_lookup_by_email(client, headers, user):
 def test_custom_code_works_in_every_sign_up_path(client, headers, user):
     create(client, headers, code="EVERYWHERE1")
     assert client.post("/api/join/EVERYWHERE1/", json={"email": "a@example.com"}).status_code == 201
-    assert client.post("/api/v1/auth/register", json={"email": "b@example.com", "password": "s3cure-pass-99", "referral_code": "everywhere1"}).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/auth/register",
+            json={"email": "b@example.com", "password": "s3cure-pass-99", "referral_code": "everywhere1"},
+        ).status_code
+        == 201
+    )
     phone_code = client.post("/api/v1/auth/phone/code", json={"phone": "+15005550006"}).get_json()["debug_code"]
-    assert client.post("/api/v1/auth/phone/token", json={"phone": "+15005550006", "code": phone_code, "invite_code": "EVERYWHERE1"}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/auth/phone/token", json={"phone": "+15005550006", "code": phone_code, "invite_code": "EVERYWHERE1"}
+        ).status_code
+        == 200
+    )
     db.session.refresh(user)
     assert user.referral_count == 3
 
@@ -155,10 +166,18 @@ def test_revoked_or_expired_code_fails_every_sign_up_path(client, headers, user)
     create(client, headers, code="GONE2026")
     client.delete(f"{CODES}/GONE2026", headers=headers)
     assert client.post("/api/join/GONE2026/", json={"email": "a@example.com"}).status_code == 400
-    response = client.post("/api/v1/auth/register", json={"email": "b@example.com", "password": "s3cure-pass-99", "referral_code": "GONE2026"})
+    response = client.post(
+        "/api/v1/auth/register",
+        json={"email": "b@example.com", "password": "s3cure-pass-99", "referral_code": "GONE2026"},
+    )
     assert response.status_code == 400 and response.get_json()["message"] == "Referral code has expired"
     phone_code = client.post("/api/v1/auth/phone/code", json={"phone": "+15005550006"}).get_json()["debug_code"]
-    assert client.post("/api/v1/auth/phone/token", json={"phone": "+15005550006", "code": phone_code, "invite_code": "GONE2026"}).status_code == 400
+    assert (
+        client.post(
+            "/api/v1/auth/phone/token", json={"phone": "+15005550006", "code": phone_code, "invite_code": "GONE2026"}
+        ).status_code
+        == 400
+    )
 
 
 @pytest.fixture
@@ -169,7 +188,9 @@ def two_workers(make_app, make_user):
     with worker_a.app_context():
         make_user(email="owner@example.com", username="owner")
     client_a, client_b = worker_a.test_client(), worker_b.test_client()
-    token = client_a.post("/api/v1/auth/token", data={"username": "owner", "password": "correct-horse-42"}).get_json()["access_token"]
+    token = client_a.post("/api/v1/auth/token", data={"username": "owner", "password": "correct-horse-42"}).get_json()[
+        "access_token"
+    ]
     return client_a, client_b, {"Authorization": f"Bearer {token}"}
 
 
@@ -200,7 +221,10 @@ def test_referrals_of_a_referrer(client, user, make_user, auth_header, admin):
     client.post(f"/api/join/{code}/", json={"email": "friend2@example.com"})
     make_user(email="stranger@example.com", username="stranger")
     mine = client.get(f"/api/v1/referrals/{user.id}", headers=auth_header("member")).get_json()
-    assert mine["total"] == 2 and {item["email"] for item in mine["items"]} == {"friend1@example.com", "friend2@example.com"}
+    assert mine["total"] == 2 and {item["email"] for item in mine["items"]} == {
+        "friend1@example.com",
+        "friend2@example.com",
+    }
     theirs = client.get(f"/api/v1/referrals/{user.id}", headers=auth_header("stranger")).get_json()
     assert all(set(item) == {"id", "username", "created_at"} for item in theirs["items"])
     as_admin = client.get(f"/api/v1/referrals/{user.id}", headers=auth_header("admin")).get_json()

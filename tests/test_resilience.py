@@ -1,5 +1,6 @@
 """Outages: Redis or the database going away, and coming back; restarts losing nothing."""
 
+import contextlib
 import socket
 import threading
 import time
@@ -52,24 +53,18 @@ class TcpProxy:
             pass
         finally:
             for end in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def stop(self):
         # shutdown() wakes the thread blocked in accept(); close() alone would leave it listening.
-        try:
+        with contextlib.suppress(OSError):
             self.listener.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.listener.close()
         with self.lock:
             for connection in self.connections:
-                try:
+                with contextlib.suppress(OSError):
                     connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 connection.close()
             self.connections = []
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from titan.members.models import User
 from titan.extensions import db
+from titan.members.models import User
 
 ME = "/api/v1/users/me"
 
@@ -28,7 +28,10 @@ def test_patch_me_updates_profile(client, user, auth_header):
         "grace_h",
         "grace@example.com",
     )
-    assert client.post("/api/v1/auth/token", data={"username": "grace_h", "password": "correct-horse-42"}).status_code == 200
+    assert (
+        client.post("/api/v1/auth/token", data={"username": "grace_h", "password": "correct-horse-42"}).status_code
+        == 200
+    )
 
 
 def test_patch_me_conflicts_are_409(client, user, make_user, auth_header):
@@ -37,7 +40,9 @@ def test_patch_me_conflicts_are_409(client, user, make_user, auth_header):
     assert client.patch(ME, headers=headers, json={"email": "TAKEN@example.com"}).status_code == 409
     assert client.patch(ME, headers=headers, json={"username": "taken"}).status_code == 409
     # Your own values are not a conflict.
-    assert client.patch(ME, headers=headers, json={"email": "member@example.com", "username": "member"}).status_code == 200
+    assert (
+        client.patch(ME, headers=headers, json={"email": "member@example.com", "username": "member"}).status_code == 200
+    )
 
 
 @pytest.mark.parametrize(
@@ -123,7 +128,9 @@ def test_user_list_search_and_paging(client, admin, make_user, auth_header):
     assert client.get(f"/api/v1/users?search={code.lower()}", headers=headers).get_json()["total"] == 1
 
 
-@pytest.mark.parametrize("query", ["per_page=101", "per_page=0", "page=0", "page=x", "sort_by=password_hash", "direction=up"])
+@pytest.mark.parametrize(
+    "query", ["per_page=101", "per_page=0", "page=0", "page=x", "sort_by=password_hash", "direction=up"]
+)
 def test_user_list_bad_query_is_400(client, admin, auth_header, query):
     response = client.get(f"/api/v1/users?{query}", headers=auth_header("admin"))
     assert response.status_code == 400

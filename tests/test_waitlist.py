@@ -6,11 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event
 
-from titan.members.models import User
 from titan.common.types import utcnow
 from titan.extensions import db
 from titan.members import ranking
-from titan.members.models import ReferralCode
+from titan.members.models import ReferralCode, User
 from titan.waitlist.admission import admit_next
 
 USER_DATA_KEYS = {"referral_count", "referral_code", "wait_list_position", "total_registered", "referral_url"}
@@ -37,7 +36,9 @@ def test_join_accepts_a_form_and_no_trailing_slash(client):
     assert client.post("/api/join/", data={"email": "extra@example.com", "csrfmiddlewaretoken": "x"}).status_code == 201
 
 
-@pytest.mark.parametrize("body", [{"email": "nope"}, {"email": ""}, {"email": 7}, {"email": "a@b"}, {"email": "x" * 250 + "@example.com"}])
+@pytest.mark.parametrize(
+    "body", [{"email": "nope"}, {"email": ""}, {"email": 7}, {"email": "a@b"}, {"email": "x" * 250 + "@example.com"}]
+)
 def test_invalid_email_is_400_in_the_spa_shape(client, body):
     response = client.post("/api/join/", json=body)
     assert response.status_code == 400
@@ -114,7 +115,9 @@ def test_join_with_expired_or_revoked_referral_code_is_400(client, make_user):
     owner = make_user(email="owner@example.com")
     db.session.add_all(
         [
-            ReferralCode(owner_id=owner.id, code="OLDCODE1", expires_at=utcnow() - timedelta(minutes=1), status="active"),
+            ReferralCode(
+                owner_id=owner.id, code="OLDCODE1", expires_at=utcnow() - timedelta(minutes=1), status="active"
+            ),
             ReferralCode(owner_id=owner.id, code="REVOKED1", expires_at=utcnow() + timedelta(days=1), status="revoked"),
         ]
     )
@@ -247,9 +250,20 @@ def test_boost_zero_is_sign_up_order(make_app):
 def test_referral_count_counts_every_sign_up_path(client, make_user):
     code = join(client, "hub@example.com").get_json()["referral_code"]
     join(client, "viajoin@example.com", code=code)
-    assert client.post("/api/v1/auth/register", json={"email": "viaregister@example.com", "password": "s3cure-pass-99", "referral_code": code}).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/auth/register",
+            json={"email": "viaregister@example.com", "password": "s3cure-pass-99", "referral_code": code},
+        ).status_code
+        == 201
+    )
     phone_code = client.post("/api/v1/auth/phone/code", json={"phone": "+15005550006"}).get_json()["debug_code"]
-    assert client.post("/api/v1/auth/phone/token", json={"phone": "+15005550006", "code": phone_code, "invite_code": code}).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/auth/phone/token", json={"phone": "+15005550006", "code": phone_code, "invite_code": code}
+        ).status_code
+        == 200
+    )
     assert client.get(f"/api/user/{code}/").get_json()["referral_count"] == 3
 
 
@@ -259,7 +273,10 @@ def test_admitted_users_leave_the_list(client, outbox):
     assert [user.email for user in admitted] == ["user1@example.com", "user2@example.com"]
     assert positions(client, codes) == [None, None, 1, 2]
     assert client.get(f"/api/user/{codes[3]}/").get_json()["total_registered"] == 4
-    assert sorted(mail["to"] for mail in outbox if mail["template"] == "admitted") == ["user1@example.com", "user2@example.com"]
+    assert sorted(mail["to"] for mail in outbox if mail["template"] == "admitted") == [
+        "user1@example.com",
+        "user2@example.com",
+    ]
 
 
 def test_admit_command(app, client):
@@ -292,7 +309,7 @@ def test_position_lookup_survives_a_lost_ranking_set(client, app, backend):
     client_redis = app.extensions["titan_redis"]
     if client_redis is not None:
         # As after a Redis restart: the set is gone and is rebuilt from the database.
-        client_redis.delete(*[key for key in ranking.keys().values()])
+        client_redis.delete(*ranking.keys().values())
     assert positions(client, codes) == [1, 2, 3]
     assert client.get(f"/api/user/{codes[0]}/").get_json()["total_registered"] == 3
 
@@ -317,7 +334,9 @@ def test_concurrent_joins_through_one_code_count_every_referral(app, backend):
         pytest.skip("concurrent writers need PostgreSQL")
     code = join(app.test_client(), "popular@example.com").get_json()["referral_code"]
     with ThreadPoolExecutor(max_workers=20) as pool:
-        statuses = list(pool.map(lambda n: join(app.test_client(), f"fan{n}@example.com", code=code).status_code, range(20)))
+        statuses = list(
+            pool.map(lambda n: join(app.test_client(), f"fan{n}@example.com", code=code).status_code, range(20))
+        )
     assert statuses == [201] * 20
     body = app.test_client().get(f"/api/user/{code}/").get_json()
     assert body["referral_count"] == 20
@@ -366,7 +385,11 @@ def test_look_up_by_invite_code_runs_no_query_when_redis_mirrors_the_waitlist(ap
     response, statements = count_queries(app, lambda: client.get(f"/api/user/{first}/"))
     assert statements == []
     assert response.get_json() | {"referral_url": None} == {
-        "referral_count": 1, "referral_code": first, "wait_list_position": 1, "total_registered": 2, "referral_url": None,
+        "referral_count": 1,
+        "referral_code": first,
+        "wait_list_position": 1,
+        "total_registered": 2,
+        "referral_url": None,
     }
 
 

@@ -84,7 +84,10 @@ def register_extensions(app):
         app.config.setdefault("CACHE_KEY_PREFIX", app.config["REDIS_KEY_PREFIX"] + "cache:")
         app.config.setdefault(
             "CACHE_OPTIONS",
-            {"socket_timeout": app.config["REDIS_SOCKET_TIMEOUT"], "socket_connect_timeout": app.config["REDIS_SOCKET_TIMEOUT"]},
+            {
+                "socket_timeout": app.config["REDIS_SOCKET_TIMEOUT"],
+                "socket_connect_timeout": app.config["REDIS_SOCKET_TIMEOUT"],
+            },
         )
     else:
         app.config.setdefault("CACHE_TYPE", "SimpleCache")

@@ -6,7 +6,6 @@ import flask_smorest
 import marshmallow as ma
 from webargs.flaskparser import FlaskParser
 
-
 # How a blueprint answers errors (see titan.errors): the v1 envelope, or, for the routes the
 # single-page app speaks, invalid input as `{"field": ["message"]}` and `detail` beside the envelope.
 ENVELOPE = "envelope"
@@ -54,7 +53,9 @@ class ErrorSchema(ma.Schema):
 
     code = ma.fields.Integer(required=True, metadata={"description": "HTTP status code", "example": 404})
     status = ma.fields.String(required=True, metadata={"description": "HTTP status phrase", "example": "Not Found"})
-    message = ma.fields.String(metadata={"description": "What went wrong, for people", "example": "Referral code not found"})
+    message = ma.fields.String(
+        metadata={"description": "What went wrong, for people", "example": "Referral code not found"}
+    )
     errors = ma.fields.Dict(
         metadata={"description": 'Invalid input by location and field: `{"json": {"email": ["..."]}}`'}
     )

@@ -1,18 +1,17 @@
 """Extension objects, created unbound here and bound to the app in `create_app`."""
 
+import flask_limiter
 import redis
 from flask import current_app
 from flask_caching import Cache
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
-import flask_limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from flask_limiter.util import get_remote_address
 
 from titan.api import Api
 
@@ -58,7 +57,6 @@ class RedisStore:
         return current_app.config["REDIS_KEY_PREFIX"] + ":".join(str(part) for part in parts)
 
 
-# Objects stay readable after commit, so post-commit work (mail, ranking) issues no reloads.
 class Limiter(flask_limiter.Limiter):
     """Flask-Limiter keeps the first app's key prefix; take each app's own (tests build many apps)."""
 
@@ -67,6 +65,7 @@ class Limiter(flask_limiter.Limiter):
         super().init_app(app)
 
 
+# Objects stay readable after commit, so post-commit work (mail, ranking) issues no reloads.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(compare_type=True, render_as_batch=True)
 jwt = JWTManager()

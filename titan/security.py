@@ -24,7 +24,9 @@ def apply_security_headers(response):
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if response.mimetype == "text/html":
-        policy = DOCS_POLICY if request.path.startswith(DOCS_PATHS) or request.path.startswith("/admin") else PAGE_POLICY
+        policy = (
+            DOCS_POLICY if request.path.startswith(DOCS_PATHS) or request.path.startswith("/admin") else PAGE_POLICY
+        )
     else:
         policy = API_POLICY
     headers.setdefault("Content-Security-Policy", policy)

@@ -10,12 +10,12 @@ Revises: 0004_waitlist_members
 Create Date: 2026-11-23 12:05:00
 
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
-
-revision = '0005_waitlist_boost'
-down_revision = '0004_waitlist_members'
+revision = "0005_waitlist_boost"
+down_revision = "0004_waitlist_members"
 branch_labels = None
 depends_on = None
 
@@ -23,30 +23,44 @@ WAITING = sa.text("waitlist_status = 'waiting'")
 
 
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('waitlist_boost', sa.Integer(), server_default='0', nullable=False))
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("waitlist_boost", sa.Integer(), server_default="0", nullable=False))
     op.execute("UPDATE users SET waitlist_boost = id - waitlist_rank WHERE waitlist_rank IS NOT NULL")
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_index('ix_users_waitlist_rank', postgresql_where=sa.text('waitlist_rank IS NOT NULL'), sqlite_where=sa.text('waitlist_rank IS NOT NULL'))
-        batch_op.drop_constraint(op.f('ck_users_rank_only_while_waiting'), type_='check')
-        batch_op.drop_column('waitlist_rank')
-        batch_op.create_check_constraint('waitlist_boost_not_negative', 'waitlist_boost >= 0')
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_users_waitlist_rank",
+            postgresql_where=sa.text("waitlist_rank IS NOT NULL"),
+            sqlite_where=sa.text("waitlist_rank IS NOT NULL"),
+        )
+        batch_op.drop_constraint(op.f("ck_users_rank_only_while_waiting"), type_="check")
+        batch_op.drop_column("waitlist_rank")
+        batch_op.create_check_constraint("waitlist_boost_not_negative", "waitlist_boost >= 0")
     op.create_index(
-        'ix_users_waitlist_position', 'users', [sa.text('(id - waitlist_boost)'), 'id'],
-        unique=False, postgresql_where=WAITING, sqlite_where=WAITING,
+        "ix_users_waitlist_position",
+        "users",
+        [sa.text("(id - waitlist_boost)"), "id"],
+        unique=False,
+        postgresql_where=WAITING,
+        sqlite_where=WAITING,
     )
 
 
 def downgrade():
-    op.drop_index('ix_users_waitlist_position', table_name='users', postgresql_where=WAITING, sqlite_where=WAITING)
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_constraint(op.f('ck_users_waitlist_boost_not_negative'), type_='check')
-        batch_op.add_column(sa.Column('waitlist_rank', sa.Integer(), nullable=True))
+    op.drop_index("ix_users_waitlist_position", table_name="users", postgresql_where=WAITING, sqlite_where=WAITING)
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_constraint(op.f("ck_users_waitlist_boost_not_negative"), type_="check")
+        batch_op.add_column(sa.Column("waitlist_rank", sa.Integer(), nullable=True))
     op.execute("UPDATE users SET waitlist_rank = id - waitlist_boost WHERE waitlist_status = 'waiting'")
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('waitlist_boost')
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("waitlist_boost")
         batch_op.create_check_constraint(
-            'rank_only_while_waiting',
+            "rank_only_while_waiting",
             "(waitlist_rank IS NULL) = (waitlist_status IS NULL OR waitlist_status <> 'waiting')",
         )
-        batch_op.create_index('ix_users_waitlist_rank', ['waitlist_rank', 'id'], unique=False, postgresql_where=sa.text('waitlist_rank IS NOT NULL'), sqlite_where=sa.text('waitlist_rank IS NOT NULL'))
+        batch_op.create_index(
+            "ix_users_waitlist_rank",
+            ["waitlist_rank", "id"],
+            unique=False,
+            postgresql_where=sa.text("waitlist_rank IS NOT NULL"),
+            sqlite_where=sa.text("waitlist_rank IS NOT NULL"),
+        )

@@ -5,7 +5,7 @@ restart sees them); every token problem answers 401 in the API's error envelope 
 would say 422 for a malformed token).
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app, jsonify
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
@@ -65,7 +65,7 @@ def verify_token(encoded):
     return {
         "valid": True,
         "type": claims["type"],
-        "expires_at": datetime.fromtimestamp(claims["exp"], timezone.utc),
+        "expires_at": datetime.fromtimestamp(claims["exp"], UTC),
     }
 
 
@@ -77,7 +77,7 @@ def revoke(claims):
             jti=claims["jti"],
             token_type=claims["type"],
             user_id=int(claims["sub"]),
-            expires_at=datetime.fromtimestamp(claims["exp"], timezone.utc),
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         )
     )
 

@@ -48,7 +48,8 @@ def random_string_length(operator1):
     if operator1 != operator1.to_integral_value() or not 1 <= operator1 <= RANDOM_STRING_MAX_LENGTH:
         raise InvalidInput(
             "length_invalid",
-            f"The length must be a whole number from 1 to {RANDOM_STRING_MAX_LENGTH}.", field="operator1"
+            f"The length must be a whole number from 1 to {RANDOM_STRING_MAX_LENGTH}.",
+            field="operator1",
         )
     return int(operator1)
 

@@ -1,7 +1,7 @@
 """E-mail addresses and phone numbers, normalised so that one person has one place."""
 
 import phonenumbers
-from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
+from disposable_email_domains import blocklist as disposable_domains
 from email_validator import EmailNotValidError, validate_email
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
@@ -30,7 +30,7 @@ def is_disposable(email):
     domain = email.rpartition("@")[2].lower()
     parts = domain.split(".")
     # A subdomain of a disposable domain is disposable too.
-    return any(".".join(parts[i:]) in DISPOSABLE_DOMAINS for i in range(len(parts) - 1))
+    return any(".".join(parts[i:]) in disposable_domains for i in range(len(parts) - 1))
 
 
 def normalise_phone(raw, default_region):

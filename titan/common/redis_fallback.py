@@ -13,9 +13,9 @@ log = logging.getLogger(__name__)
 def unless_redis_fails(what):
     """Run the block; if Redis fails inside it, log and carry on after it (where the database answers).
 
-        with unless_redis_fails("waitlist ranking"):
-            return answer_from_redis()
-        return answer_from_database()
+    with unless_redis_fails("waitlist ranking"):
+        return answer_from_redis()
+    return answer_from_database()
     """
     try:
         yield

@@ -18,7 +18,7 @@ def commit():
     for callback in callbacks:
         try:
             callback()
-        except Exception:  # noqa: BLE001 - the data is committed; a side effect may not undo it
+        except Exception:
             log.exception("after-commit step %s failed", getattr(callback, "__name__", callback))
 
 

@@ -73,9 +73,7 @@ def ensure_demo_users():
     for username, email, balance, record_count in DEMO_USERS:
         if db.session.scalar(select(User.id).where(User.username == username)) is not None:
             continue
-        user = create_user(
-            email=email, username=username, password_hash=hash_password(DEMO_PASSWORD), balance=balance
-        )
+        user = create_user(email=email, username=username, password_hash=hash_password(DEMO_PASSWORD), balance=balance)
         add_demo_records(user, record_count)
         added.append(username)
     commit()

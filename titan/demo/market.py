@@ -28,7 +28,7 @@ def compute_demo_titan():
         select(Point.date, Point.value).join(Series).where(Series.name == SP500).order_by(Point.date)
     ).all()
     values = analytics.trend_following([close for _, close in rows])
-    points = zip((day for day, _ in rows[analytics.TREND_WINDOW - 1:]), values)
+    points = zip((day for day, _ in rows[analytics.TREND_WINDOW - 1 :]), values, strict=True)
     return replace_series(TITAN, points, description=TITAN_DEMO_DESCRIPTION, is_demo=True)
 
 
@@ -51,6 +51,5 @@ def load_demo_series():
     else:
         titan_summary, titan_state = summarise(titan), "already there"
     return (
-        f"market: sp500 {sp500_summary.points} points {sp500_state}, "
-        f"titan {titan_summary.points} points {titan_state}"
+        f"market: sp500 {sp500_summary.points} points {sp500_state}, titan {titan_summary.points} points {titan_state}"
     )

@@ -39,4 +39,4 @@ def find_profile(email):
         "location": person.get("location"),
         "avatar_url": person.get("avatar"),
     }
-    return {key: str(value)[:200 if key != "avatar_url" else 500] for key, value in profile.items() if value}
+    return {key: str(value)[: 200 if key != "avatar_url" else 500] for key, value in profile.items() if value}

@@ -117,7 +117,7 @@ def calendar_year_returns(dates, values):
     or the data reaches its December.
     """
     year_end = {}
-    for day, value in zip(dates, values):
+    for day, value in zip(dates, values, strict=True):
         year_end[day.year] = value
     last = dates[-1]
     return {
@@ -171,7 +171,7 @@ def trend_following(closes, window=TREND_WINDOW):
     values = [closes[window - 1]]
     for today in range(window, len(closes)):
         previous = closes[today - 1]
-        average = statistics.fmean(closes[today - window:today])
+        average = statistics.fmean(closes[today - window : today])
         growth = closes[today] / previous if previous > average else 1.0
         values.append(values[-1] * growth)
     return values

@@ -21,10 +21,14 @@ class ChartQuerySchema(ma.Schema):
 
 class ChartSchema(ma.Schema):
     labels = ma.fields.List(
-        ma.fields.Integer(), required=True, metadata={"description": "Dates, as Unix seconds (midnight UTC), oldest first."}
+        ma.fields.Integer(),
+        required=True,
+        metadata={"description": "Dates, as Unix seconds (midnight UTC), oldest first."},
     )
     titan = ma.fields.List(
-        ma.fields.Float(), required=True, metadata={"description": "The Titan series, rebased to 10,000 at the first date."}
+        ma.fields.Float(),
+        required=True,
+        metadata={"description": "The Titan series, rebased to 10,000 at the first date."},
     )
     sp500 = ma.fields.List(
         ma.fields.Float(), required=True, metadata={"description": "The S&P 500, rebased to 10,000 at the first date."}

@@ -40,8 +40,8 @@ def normalise_series_name(name):
     name = name.strip().lower()
     if not SERIES_NAME.match(name):
         raise InvalidInput(
-            "series_name_invalid",
-            "A series name is 1-50 letters, digits, '_' or '-', starting with a letter or digit.")
+            "series_name_invalid", "A series name is 1-50 letters, digits, '_' or '-', starting with a letter or digit."
+        )
     return name
 
 
@@ -66,7 +66,9 @@ def read_points(lines):
             problems = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in error.messages.items())
             raise InvalidInput("csv_invalid", f"Line {reader.line_num}: {problems}") from None
         if point["date"] in seen:
-            raise InvalidInput("csv_invalid", f"Line {reader.line_num}: date {point['date'].isoformat()} appears twice.")
+            raise InvalidInput(
+                "csv_invalid", f"Line {reader.line_num}: date {point['date'].isoformat()} appears twice."
+            )
         seen.add(point["date"])
         yield point["date"], point["close"]
     if not seen:
@@ -133,7 +135,7 @@ def common_points():
         .where(titan.series_id == series_id(TITAN), sp500.series_id == series_id(SP500))
         .order_by(titan.date)
     ).all()
-    return tuple(zip(*rows)) or ((), (), ())
+    return tuple(zip(*rows, strict=True)) or ((), (), ())
 
 
 def series_id(name):

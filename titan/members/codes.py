@@ -2,7 +2,7 @@
 created (active until it expires or is revoked). Writes always check a code in the database;
 read-only look-ups of referral codes go through the cache, from which a revoked code is dropped."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import bindparam, exists, or_, select
@@ -83,6 +83,6 @@ def cached_referral_code_owner_id(code):
         cache.set(key, entry, timeout=current_app.config["REFERRAL_CODE_CACHE_SECONDS"])
     if entry["owner_id"] is None:
         raise code_not_found()
-    if not entry["active"] or datetime.fromtimestamp(entry["expires_at"], timezone.utc) <= utcnow():
+    if not entry["active"] or datetime.fromtimestamp(entry["expires_at"], UTC) <= utcnow():
         raise code_expired()
     return entry["owner_id"]

@@ -39,14 +39,14 @@ IS_WAITING = User.waitlist_status == WAITLIST_WAITING
 
 # KEYS: ready, codes, rank, referrals, admitted, total; ARGV: invite code.
 # Answers {0} when not built, {1} for an unknown code, else {1, id, rank, referrals, admitted, total}.
-LOOKUP_SCRIPT = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+LOOKUP_SCRIPT = f"""
+if redis.call('EXISTS', KEYS[1]) == 0 then return {{0}} end
 local id = redis.call('HGET', KEYS[2], ARGV[1])
-if not id then return {1} end
-local member = string.rep('0', %d - #id) .. id
-return {1, id, redis.call('ZRANK', KEYS[3], member), redis.call('HGET', KEYS[4], id),
-        redis.call('SISMEMBER', KEYS[5], id), redis.call('GET', KEYS[6])}
-""" % MEMBER_WIDTH
+if not id then return {{1}} end
+local member = string.rep('0', {MEMBER_WIDTH} - #id) .. id
+return {{1, id, redis.call('ZRANK', KEYS[3], member), redis.call('HGET', KEYS[4], id),
+        redis.call('SISMEMBER', KEYS[5], id), redis.call('GET', KEYS[6])}}
+"""
 LOOKUP_KEYS = ("ready", "codes", "rank", "referrals", "admitted", "total")
 
 
@@ -82,7 +82,7 @@ def database_position(user):
     ahead = db.session.scalar(
         select(func.count())
         .select_from(User)
-        .where(IS_WAITING, or_(POSITION_KEY < key, and_(POSITION_KEY == key, User.id < user.id)))
+        .where(IS_WAITING, or_(key > POSITION_KEY, and_(key == POSITION_KEY, User.id < user.id)))
     )
     return ahead + 1
 

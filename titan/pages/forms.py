@@ -5,8 +5,8 @@ from wtforms import EmailField, IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp, StopValidation
 
 from titan.common.codes import CUSTOM_CODE_PATTERN, normalise_code
-from titan.common.fields import EmailAddress
 from titan.common.contacts import normalise_email
+from titan.common.fields import EmailAddress
 
 INVALID_EMAIL = EmailAddress.default_error_messages["invalid"]
 ADMIT_AT_MOST = 500
@@ -40,12 +40,19 @@ class CodeLoginForm(FlaskForm):
             Regexp(CUSTOM_CODE_PATTERN, message="Codes are 4 to 32 letters and digits, like K7M2QX9D."),
         ],
         filters=[lambda value: normalise_code(value) if value else value],
-        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false", "placeholder": "K7M2QX9D"},
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "placeholder": "K7M2QX9D",
+        },
     )
 
 
 class AdminLoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Enter your email address.")], render_kw={"autocomplete": "username"})
+    email = EmailField(
+        "Email", validators=[DataRequired("Enter your email address.")], render_kw={"autocomplete": "username"}
+    )
     password = PasswordField(
         "Password", validators=[DataRequired("Enter your password.")], render_kw={"autocomplete": "current-password"}
     )

@@ -2,7 +2,7 @@
 and the chart. The rules stay in the features (titan.waitlist, titan.members, titan.market)."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 from titan.common.codes import CUSTOM_CODE_PATTERN, normalise_code
@@ -20,6 +20,7 @@ SHARE_TEMPLATES = (
     ("x", "Post on X", f"https://twitter.com/intent/tweet?text={quote(SHARE_TEXT)}&url={{url}}"),
     ("linkedin", "Share on LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?url={url}"),
 )
+
 
 def share_links(referral_url):
     encoded = quote(referral_url, safe="")
@@ -66,7 +67,7 @@ def growth(chart):
     """Where $10,000 ended up over the chart's period (what the page says without JavaScript)."""
     if not chart["labels"]:
         return None
-    start, end = (datetime.fromtimestamp(chart["labels"][i], timezone.utc).date() for i in (0, -1))
+    start, end = (datetime.fromtimestamp(chart["labels"][i], UTC).date() for i in (0, -1))
     return {"start": start, "end": end, "titan": chart["titan"][-1], "sp500": chart["sp500"][-1]}
 
 

@@ -1,15 +1,16 @@
-from datetime import timezone
+from datetime import UTC
 
 import marshmallow as ma
 
 from titan.common.fields import EmailAddress, ReferralCodeField
 from titan.common.types import utcnow
 
+
 class ReferralCodeCreateSchema(ma.Schema):
     code = ReferralCodeField(metadata={"description": "4-32 letters and digits; generated when left out."})
     expires_at = ma.fields.AwareDateTime(
         required=True,
-        default_timezone=timezone.utc,
+        default_timezone=UTC,
         metadata={"description": "ISO 8601 (UTC when no offset is given); must be in the future."},
     )
 
@@ -32,7 +33,9 @@ class CodeLookupQuerySchema(ma.Schema):
 
 class CodeLookupSchema(ma.Schema):
     code = ma.fields.String(required=True)
-    expires_at = ma.fields.DateTime(allow_none=True, metadata={"description": "null for an invite code (never expires)."})
+    expires_at = ma.fields.DateTime(
+        allow_none=True, metadata={"description": "null for an invite code (never expires)."}
+    )
 
 
 class ReferredUserSchema(ma.Schema):

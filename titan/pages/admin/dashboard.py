@@ -15,7 +15,16 @@ from titan.pages.admin.views import AdminOnly
 from titan.pages.forms import AdmitForm
 from titan.waitlist.admission import admit_next
 
-EXPORT_HEADER = ("position", "status", "email", "invite_code", "referral_count", "signup_code", "joined_at", "admitted_at")
+EXPORT_HEADER = (
+    "position",
+    "status",
+    "email",
+    "invite_code",
+    "referral_count",
+    "signup_code",
+    "joined_at",
+    "admitted_at",
+)
 EXPORT_BATCH = 1000
 # A cell starting with one of these is a formula to a spreadsheet.
 FORMULA_PREFIXES = ("=", "+", "-", "@")
@@ -33,7 +42,10 @@ class DashboardView(AdminOnly, AdminIndexView):
         if form.validate_on_submit():
             admitted = admit_next(form.count.data)
             if admitted:
-                flash(f"Admitted {len(admitted)} {'person' if len(admitted) == 1 else 'people'}; each got an email.", "success")
+                flash(
+                    f"Admitted {len(admitted)} {'person' if len(admitted) == 1 else 'people'}; each got an email.",
+                    "success",
+                )
             else:
                 flash("Nobody is waiting: no one was admitted.", "info")
         else:
@@ -54,9 +66,7 @@ class DashboardView(AdminOnly, AdminIndexView):
 def waitlist_summary():
     waiting = db.session.scalar(select(func.count()).select_from(User).where(ranking.IS_WAITING))
     total = ranking.total_registered()
-    next_users = db.session.scalars(
-        ranking.in_position_order(select(User)).limit(NEXT_IN_LINE)
-    )
+    next_users = db.session.scalars(ranking.in_position_order(select(User)).limit(NEXT_IN_LINE))
     return {
         "waiting": waiting,
         "admitted": total - waiting,
@@ -77,11 +87,16 @@ def waitlist_csv_lines():
 
     Rows are read in batches (a server-side cursor on PostgreSQL), so memory stays flat however long the list.
     """
-    columns = (User.email, User.invite_code, User.referral_count, User.signup_code, User.joined_waitlist_at, User.admitted_at)
-    waiting = ranking.in_position_order(select(*columns))
-    admitted = (
-        select(*columns).where(User.waitlist_status == WAITLIST_ADMITTED).order_by(User.admitted_at, User.id)
+    columns = (
+        User.email,
+        User.invite_code,
+        User.referral_count,
+        User.signup_code,
+        User.joined_waitlist_at,
+        User.admitted_at,
     )
+    waiting = ranking.in_position_order(select(*columns))
+    admitted = select(*columns).where(User.waitlist_status == WAITLIST_ADMITTED).order_by(User.admitted_at, User.id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 

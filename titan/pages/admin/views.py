@@ -56,13 +56,39 @@ class ReadOnlyModelView(AdminOnly, ModelView):
 
 class UserView(ReadOnlyModelView):
     column_list = (
-        "id", "email", "username", "phone", "invite_code", "referral_count",
-        "waitlist_status", "balance", "is_admin", "is_active", "created_at",
+        "id",
+        "email",
+        "username",
+        "phone",
+        "invite_code",
+        "referral_count",
+        "waitlist_status",
+        "balance",
+        "is_admin",
+        "is_active",
+        "created_at",
     )
     column_details_list = (
-        "id", "email", "phone", "username", "first_name", "last_name", "company", "location",
-        "invite_code", "referred_by_id", "signup_code", "referral_count", "waitlist_status",
-        "waitlist_boost", "joined_waitlist_at", "admitted_at", "balance", "is_admin", "is_active", "created_at",
+        "id",
+        "email",
+        "phone",
+        "username",
+        "first_name",
+        "last_name",
+        "company",
+        "location",
+        "invite_code",
+        "referred_by_id",
+        "signup_code",
+        "referral_count",
+        "waitlist_status",
+        "waitlist_boost",
+        "joined_waitlist_at",
+        "admitted_at",
+        "balance",
+        "is_admin",
+        "is_active",
+        "created_at",
     )
     column_searchable_list = ("email", "username", "phone", "invite_code")
     column_default_sort = ("id", True)
@@ -79,7 +105,16 @@ class ReferralCodeView(ReadOnlyModelView):
 
 
 class RecordView(ReadOnlyModelView):
-    column_list = ("id", "user_id", "operation.name", "amount", "user_balance", "operation_response", "created_at", "deleted_at")
+    column_list = (
+        "id",
+        "user_id",
+        "operation.name",
+        "amount",
+        "user_balance",
+        "operation_response",
+        "created_at",
+        "deleted_at",
+    )
     column_details_list = column_list
     column_select_related_list = (Record.operation,)
     column_searchable_list = ("operation_response", "operation.name")
