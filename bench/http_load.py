@@ -7,7 +7,7 @@
    an unmeasured warm-up of BENCH_WARM_UP seconds that fills caches and connection pools), with a
    /healthz run right before each one, and prints requests/s and p50/p95/p99 latency, and each
    endpoint's rate over the neighbouring /healthz rate (the /healthz row shows the median of those
-   runs), against the targets of SPEC §7.
+   runs), against the targets of docs/contract.md §7.
 4. Prints every gunicorn worker's resident memory after the whole run (target: < 200 MB).
 
 Settings (environment): BENCH_DATABASE_URL, BENCH_REDIS_URL, BENCH_USERS (100000),

@@ -1,4 +1,4 @@
-"""The admin panel (SPEC §6): who gets in, what admins see, admitting people, the CSV export."""
+"""The admin panel (docs/contract.md §6): who gets in, what admins see, admitting people, the CSV export."""
 
 import csv
 import io

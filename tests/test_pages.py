@@ -1,4 +1,4 @@
-"""The server-rendered pages (SPEC §6) through the Flask test client: the landing page and its
+"""The server-rendered pages (docs/contract.md §6) through the Flask test client: the landing page and its
 no-JavaScript join, referral links, the status page, the chart page, CSRF and security headers."""
 
 import json

@@ -1,4 +1,4 @@
-"""User-created referral codes (SPEC §5 "Referrals")."""
+"""User-created referral codes (docs/contract.md §5 "Referrals")."""
 
 from datetime import timedelta
 

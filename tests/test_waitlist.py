@@ -1,4 +1,4 @@
-"""The waitlist routes the single-page app speaks (SPEC §4): paths, shapes and errors exactly."""
+"""The waitlist routes the single-page app speaks (docs/contract.md §4): paths, shapes and errors exactly."""
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
