@@ -6,12 +6,13 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve test bench bench-positions migrate demo clean help
+.PHONY: run serve worker test bench bench-positions migrate demo clean help
 
 help:
 	@echo "make run    - set up, migrate, load demo data, serve on http://$(HOST):$(PORT)"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make serve  - serve with gunicorn (production-style)"
+	@echo "make worker - run queued background jobs (JOBS_MODE=queue, PostgreSQL)"
 	@echo "make bench  - load test against gunicorn (needs PostgreSQL and Redis)"
 	@echo "make bench-positions - waitlist position look-ups at 10,000 and 1,000,000 users"
 
@@ -38,6 +39,10 @@ run: demo
 
 serve: migrate
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# Runs queued jobs (JOBS_MODE=queue, PostgreSQL) until SIGTERM.
+worker: migrate
+	$(FLASK) worker
 
 # Lint and format are checked first; pytest exits 5 when it collects no tests, and a filtered run
 # that selects nothing is not a failure.

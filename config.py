@@ -111,6 +111,16 @@ class Config:
     MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
     MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
     MAIL_TIMEOUT = env_float("MAIL_TIMEOUT", 5)
+    MAIL_FILE_DIR = env_str("MAIL_FILE_DIR", str(BASE_DIR / "instance" / "mail"))
+
+    # `inline`: the web process runs each job right after its commit; `queue`: jobs wait in
+    # PostgreSQL for `flask --app wsgi worker` (the production default).
+    JOBS_MODE = env_str("JOBS_MODE", "inline")
+    JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 7)
+    # The first retry waits this long, each next one twice as long (1, 2, 4 ... 32 minutes: 63 in all).
+    JOBS_RETRY_SECONDS = env_int("JOBS_RETRY_SECONDS", 60)
+    JOBS_CONCURRENCY = env_int("JOBS_CONCURRENCY", 4)
+    JOBS_POLL_SECONDS = env_float("JOBS_POLL_SECONDS", 5)
 
     HUNTER_API_KEY = env_str("HUNTER_API_KEY")
     HUNTER_BASE_URL = env_str("HUNTER_BASE_URL", "https://api.hunter.io")
@@ -184,6 +194,7 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     ENV_NAME = "production"
+    JOBS_MODE = env_str("JOBS_MODE", "queue")
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     LOG_JSON = env_bool("LOG_JSON", True)
 

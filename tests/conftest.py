@@ -1,11 +1,23 @@
 """Fixtures. Every test runs on SQLite; with TEST_DATABASE_URL (PostgreSQL) and REDIS_URL set,
 every test runs again on PostgreSQL with Redis as cache, limiter store and ranking."""
 
+import asyncio
+import email
+import email.policy
+import json
 import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 import uuid
+from pathlib import Path
 
 import pytest
 import redis
+from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -17,11 +29,23 @@ from titan.integrations import mail, sms
 from titan.members.accounts import create_user
 from titan.members.passwords import hash_password
 
+ROOT = Path(__file__).resolve().parents[1]
 TEST_DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL"))
 TEST_REDIS_URL = os.environ.get("REDIS_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 # Tables a test may fill; `operations` is seeded by a migration and kept.
-TEST_TABLES = ("revoked_tokens", "phone_codes", "records", "referral_codes", "points", "series", "users")
+TEST_TABLES = (
+    "job_failures",
+    "revoked_tokens",
+    "phone_codes",
+    "records",
+    "referral_codes",
+    "points",
+    "series",
+    "users",
+)
+# procrastinate's tables (PostgreSQL only).
+QUEUE_TABLES = ("procrastinate_events", "procrastinate_periodic_defers", "procrastinate_jobs", "procrastinate_workers")
 PASSWORD = "correct-horse-42"
 
 
@@ -91,6 +115,7 @@ def make_app(database):
         apps.append(app)
         return app
 
+    make.prefix = prefix
     yield make
     for app in apps:
         with app.app_context():
@@ -104,7 +129,7 @@ def clean(database, prefix):
     engine = create_engine(database["url"])
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(TEST_TABLES)} RESTART IDENTITY CASCADE"))
+            connection.execute(text(f"TRUNCATE {', '.join(TEST_TABLES + QUEUE_TABLES)} RESTART IDENTITY CASCADE"))
         else:
             for table in TEST_TABLES:
                 connection.execute(text(f"DELETE FROM {table}"))
@@ -184,3 +209,122 @@ def user(make_user):
 @pytest.fixture
 def admin(make_user):
     return make_user(email="admin@example.com", username="admin", is_admin=True)
+
+
+class FakeSmtpServer:
+    """A local SMTP server (aiosmtpd) that keeps what it receives; it can refuse the next messages
+    (451, a temporary failure) or take its time over each one."""
+
+    def __init__(self):
+        self.received = []
+        self.refuse = 0
+        self.delay = 0.0
+        self.lock = threading.Lock()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - the name aiosmtpd calls
+        with self.lock:
+            if self.refuse > 0:
+                self.refuse -= 1
+                return "451 Try again later"
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.received.append(message)
+        return "250 OK"
+
+    def settings(self):
+        return {"MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port, "MAIL_TIMEOUT": 5}
+
+
+@pytest.fixture
+def smtp_server():
+    server = FakeSmtpServer()
+    server.controller.start()
+    yield server
+    server.controller.stop()
+
+
+@pytest.fixture
+def postgres_only(backend):
+    if backend != "postgresql":
+        pytest.skip("the job queue lives in PostgreSQL (the PostgreSQL + Redis run)")
+
+
+class WorkerProcess:
+    """`flask --app wsgi worker` in its own process, against the test database."""
+
+    def __init__(self, process, log_path):
+        self.process = process
+        self.log_path = log_path
+
+    def log_lines(self):
+        """The JSON lines the worker logged."""
+        lines = []
+        for line in self.log_path.read_text().splitlines():
+            if line.startswith("{"):
+                lines.append(json.loads(line))
+        return lines
+
+    def job_lines(self):
+        return [line for line in self.log_lines() if line.get("logger") == "titan.jobs" and "outcome" in line]
+
+    def stop(self, timeout=30):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+
+@pytest.fixture
+def start_worker(database, make_app, tmp_path):
+    """Start workers on the test database: `start_worker(MAIL_BACKEND="file", ...)`."""
+    workers = []
+
+    def start(**settings):
+        env = {
+            **os.environ,
+            "TITAN_ENV": "development",
+            "DATABASE_URL": database["url"],
+            "REDIS_URL": database["redis_url"] or "",
+            "REDIS_KEY_PREFIX": make_app.prefix,
+            "JOBS_MODE": "queue",
+            "JOBS_RETRY_SECONDS": "1",
+            "JOBS_POLL_SECONDS": "0.2",
+            "PUBLIC_BASE_URL": TestingConfig.PUBLIC_BASE_URL,
+            "PASSWORD_HASH_METHOD": TestingConfig.PASSWORD_HASH_METHOD,
+            "LOG_JSON": "1",
+            "LOG_LEVEL": "INFO",
+        }
+        env.update({name: str(value) for name, value in settings.items()})
+        log_path = tmp_path / f"worker-{len(workers)}.log"
+        with log_path.open("w") as log:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        workers.append(WorkerProcess(process, log_path))
+        return workers[-1]
+
+    yield start
+    for worker in workers:
+        if worker.process.poll() is None:
+            worker.process.kill()
+            worker.process.wait()
+
+
+def wait_for(condition, timeout=30, interval=0.1):
+    """Poll `condition` until it is true (returning its value), or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")

@@ -163,7 +163,13 @@ def test_production_refuses_to_start_without_secrets():
         create_app(ProductionConfig, SECRET_KEY="dev-only-insecure-secret-change-me-in-production")
     with pytest.raises(RuntimeError, match="JWT_SECRET_KEY"):
         create_app(ProductionConfig, SECRET_KEY="s" * 40, JWT_SECRET_KEY="short")
-    create_app(ProductionConfig, SECRET_KEY="s" * 40, JWT_SECRET_KEY="j" * 40, SQLALCHEMY_DATABASE_URI="sqlite://")
+    create_app(
+        ProductionConfig,
+        SECRET_KEY="s" * 40,
+        JWT_SECRET_KEY="j" * 40,
+        SQLALCHEMY_DATABASE_URI="sqlite://",
+        JOBS_MODE="inline",
+    )
 
 
 def test_json_log_lines_carry_the_request_id(app):

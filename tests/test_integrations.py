@@ -1,13 +1,9 @@
-"""Hunter (address verification), Clearbit (profiles) and mail, each against a fake."""
-
-import socket
+"""Hunter (address verification) and Clearbit (profiles), each against a fake."""
 
 import pytest
 import requests
 import responses
-from aiosmtpd.controller import Controller
 
-from titan.integrations import mail
 from titan.members.models import User
 
 HUNTER = "https://hunter.test/v2/email-verifier"
@@ -148,42 +144,3 @@ def test_without_keys_no_outside_call_is_made(client):
             == 201
         )
         assert len(mocked.calls) == 0
-
-
-def test_mail_memory_backend_renders_text_and_html(app):
-    assert mail.send_mail("a@example.com", "admitted", user=User(email="a@example.com", first_name="Ada"))
-    sent = mail.outbox(app)[-1]
-    assert sent["subject"] == "You're in: welcome to Titan"
-    assert "Hello Ada" in sent["text"] and "<h1" in sent["html"]
-
-
-def test_failing_smtp_server_is_logged_not_raised(make_app):
-    app = make_app(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=9, MAIL_TIMEOUT=0.5)
-    with app.app_context():
-        assert mail.send_mail("a@example.com", "admitted", user=User(email="a@example.com")) is False
-
-
-def test_smtp_backend_delivers_to_a_local_server(make_app):
-    received = []
-
-    class Inbox:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - the name aiosmtpd calls
-            received.append((envelope.mail_from, envelope.rcpt_tos, envelope.content.decode()))
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = Controller(Inbox(), hostname="127.0.0.1", port=port)
-    server.start()
-    try:
-        app = make_app(
-            MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DEFAULT_SENDER="Titan <hello@titan.test>"
-        )
-        with app.app_context():
-            assert mail.send_mail("a@example.com", "admitted", user=User(email="a@example.com", first_name="Ada"))
-    finally:
-        server.stop()
-    [(sender, recipients, content)] = received
-    assert sender == "hello@titan.test" and recipients == ["a@example.com"]
-    assert "Subject: You're in: welcome to Titan" in content and "Hello Ada" in content

@@ -7,7 +7,7 @@ from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
-from titan.extensions import api, cache, cors, csrf, db, jwt, limiter, migrate, redis_store
+from titan.extensions import api, cache, cors, csrf, db, job_queue, jwt, limiter, migrate, redis_store
 
 
 def create_app(config=None, **overrides):
@@ -77,6 +77,7 @@ def register_extensions(app):
             event.listen(db.engine, "connect", sqlite_pragmas)
     migrate.init_app(app, db, directory=str(settings.BASE_DIR / "migrations"))
     redis_store.init_app(app)
+    job_queue.init_app(app)
 
     if app.config["REDIS_URL"]:
         app.config.setdefault("CACHE_TYPE", "titan.caching.ResilientRedisCache")

@@ -3,6 +3,7 @@
 import click
 
 from titan.auth.cli import auth_cli, users_cli
+from titan.jobs.cli import worker
 from titan.market.cli import market_cli
 from titan.waitlist.cli import waitlist_cli
 
@@ -17,5 +18,5 @@ def demo():
 
 
 def register_commands(app):
-    for command in (users_cli, auth_cli, waitlist_cli, market_cli, demo):
+    for command in (users_cli, auth_cli, waitlist_cli, market_cli, demo, worker):
         app.cli.add_command(command)

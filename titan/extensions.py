@@ -10,6 +10,8 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from procrastinate import App as ProcrastinateApp
+from procrastinate.contrib.sqlalchemy import SQLAlchemyPsycopg2Connector
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -65,6 +67,32 @@ class Limiter(flask_limiter.Limiter):
         super().init_app(app)
 
 
+class JobQueue:
+    """Where background jobs wait: with `JOBS_MODE=queue`, procrastinate's tables in the app's
+    PostgreSQL database (jobs are deferred on the request's own connection, so they commit or roll
+    back with it); with `inline`, nowhere (the web process runs each job after its commit)."""
+
+    MODES = ("inline", "queue")
+
+    def init_app(self, app):
+        mode = app.config["JOBS_MODE"]
+        if mode not in self.MODES:
+            raise RuntimeError(f"JOBS_MODE must be one of {', '.join(self.MODES)}, not {mode!r}")
+        queue = None
+        if mode == "queue":
+            with app.app_context():
+                if db.engine.dialect.name != "postgresql":
+                    raise RuntimeError("JOBS_MODE=queue keeps jobs in PostgreSQL: set DATABASE_URL to a PostgreSQL URL")
+                queue = ProcrastinateApp(connector=SQLAlchemyPsycopg2Connector())
+                queue.open(db.engine)
+        app.extensions["titan_jobs"] = queue
+
+    @property
+    def queue(self):
+        """The procrastinate app jobs are deferred to, or None in inline mode."""
+        return current_app.extensions["titan_jobs"]
+
+
 # Objects stay readable after commit, so post-commit work (mail, ranking) issues no reloads.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(compare_type=True, render_as_batch=True)
@@ -75,3 +103,4 @@ limiter = Limiter(key_func=get_remote_address)
 cors = CORS()
 csrf = CSRFProtect()
 redis_store = RedisStore()
+job_queue = JobQueue()

@@ -12,14 +12,19 @@ HANDLER_NAME = "titan"
 
 
 class RequestContextFilter(logging.Filter):
+    """Every line carries the request id: the current request's, or the one a line names itself
+    (a job logs the id of the request that queued it)."""
+
     def filter(self, record):
-        in_request = has_request_context()
-        record.request_id = g.get("request_id", "-") if in_request else "-"
+        if has_request_context():
+            record.request_id = g.get("request_id", "-")
+        elif not hasattr(record, "request_id"):
+            record.request_id = "-"
         return True
 
 
 class JsonFormatter(logging.Formatter):
-    EXTRA_FIELDS = ("method", "path", "status", "duration_ms", "remote_addr")
+    EXTRA_FIELDS = ("method", "path", "status", "duration_ms", "remote_addr", "job_id", "kind", "attempt", "outcome")
 
     def format(self, record):
         entry = {

@@ -2,7 +2,8 @@
 
 from titan.auth.models import PhoneCode, RevokedToken
 from titan.calculator.models import Operation, Record
+from titan.jobs.models import JobFailure
 from titan.market.models import Point, Series
 from titan.members.models import ReferralCode, User
 
-__all__ = ["User", "RevokedToken", "PhoneCode", "ReferralCode", "Operation", "Record", "Series", "Point"]
+__all__ = ["User", "RevokedToken", "PhoneCode", "ReferralCode", "Operation", "Record", "Series", "Point", "JobFailure"]

@@ -60,10 +60,12 @@ def page_schema(item_schema):
     return _page_schemas[name]
 
 
-def paginate(statement, page, per_page):
-    """Run `statement` for one page: two queries whatever the page (a count and the rows)."""
+def paginate(statement, page, per_page, rows=False):
+    """Run `statement` for one page: two queries whatever the page (a count and the items: the
+    first column's values, or whole rows with `rows`)."""
     total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))
+    items = result.all() if rows else result.scalars().all()
     return {
         "items": items,
         "total": total,

@@ -8,10 +8,10 @@ from sqlalchemy.orm import aliased
 from titan.common.exceptions import InvalidInput
 from titan.common.transactions import after_commit
 from titan.extensions import db
-from titan.integrations.mail import send_mail
+from titan.jobs import enqueue
 from titan.members import ranking
+from titan.members.mail import send_referrer_notified
 from titan.members.models import User
-from titan.members.standing import mask_email, member_by_id, user_data
 
 REFERRAL_GRAPH_LOCK = 73_110_001
 
@@ -33,8 +33,8 @@ def lock_referral_graph():
 def credit_referral(user, referrer, code, *, new_user, field="invited_by_code"):
     """Record that `referrer` brought `user`: set once, never self, never a cycle.
 
-    Counts the referral for the referrer (moving them up the waitlist) and, after commit,
-    updates the ranking and tells the referrer. `field` names the input that carried the code.
+    Counts the referral for the referrer (moving them up the waitlist), queues the email that
+    tells them, and after commit updates the ranking. `field` names the input that carried the code.
     """
     if referrer.id == user.id:
         raise InvalidInput("self_referral", "You cannot use your own referral code.", field=field)
@@ -59,27 +59,11 @@ def credit_referral(user, referrer, code, *, new_user, field="invited_by_code"):
         .values(referral_count=User.referral_count + 1, waitlist_boost=User.waitlist_boost + boost)
         .execution_options(synchronize_session=False)
     )
-    referrer_id, friend_email = referrer.id, user.email
+    referrer_id = referrer.id
     after_commit(lambda: ranking.record_referral(referrer_id, boost))
     if referrer.email:
-        after_commit(lambda: notify_referrer(referrer_id, friend_email))
+        enqueue(send_referrer_notified, referrer_id=referrer_id, friend_id=user.id)
 
 
 def referrer_already_set(field):
     return InvalidInput("referrer_already_set", "Your referrer is already set.", field=field)
-
-
-def notify_referrer(referrer_id, friend_email):
-    """Tell the referrer a friend joined, with their standing as it is now (read fresh, after the
-    referral counted)."""
-    referrer = db.session.get(User, referrer_id)
-    standing = member_by_id(referrer_id)
-    if referrer is None or standing is None or not referrer.email:
-        return
-    send_mail(
-        referrer.email,
-        "referrer_notified",
-        referrer=referrer,
-        friend=mask_email(friend_email) if friend_email else "A friend",
-        data=user_data(standing),
-    )

@@ -69,5 +69,9 @@ class AdmitForm(FlaskForm):
     )
 
 
+class RetryJobForm(FlaskForm):
+    """No fields: the CSRF token for a job's retry button."""
+
+
 class SignOutForm(FlaskForm):
     """No fields: just the CSRF token for a sign-out button."""

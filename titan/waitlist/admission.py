@@ -5,8 +5,9 @@ from sqlalchemy import select, update
 from titan.common.transactions import after_commit, commit
 from titan.common.types import utcnow
 from titan.extensions import db
-from titan.integrations.mail import send_mail
+from titan.jobs import enqueue_many
 from titan.members import ranking
+from titan.members.mail import send_admitted
 from titan.members.models import WAITLIST_ADMITTED, User
 
 
@@ -28,8 +29,6 @@ def admit_next(count):
         )
     )
     after_commit(lambda: ranking.record_admitted(ids))
-    for user in admitted:
-        if user.email:
-            after_commit(lambda user=user: send_mail(user.email, "admitted", user=user))
+    enqueue_many(send_admitted, [{"user_id": user.id} for user in admitted if user.email])
     commit()
     return admitted

@@ -4,11 +4,12 @@ from typing import NamedTuple
 
 from titan.common.codes import normalise_code
 from titan.common.exceptions import InvalidInput, NotFound, Unauthorized
-from titan.common.transactions import commit, read_only
-from titan.integrations.mail import send_mail
+from titan.common.transactions import after_commit, commit, read_only
+from titan.jobs import enqueue
 from titan.members import ranking
 from titan.members.accounts import DuplicateUser, check_email_allowed, create_user, find_by_email
 from titan.members.codes import resolve_referral_code
+from titan.members.mail import send_welcome
 from titan.members.models import User
 from titan.members.referrals import credit_referral
 from titan.members.standing import (
@@ -39,10 +40,13 @@ def join_waitlist(email, code=None):
         raise InvalidInput("email_taken", EMAIL_TAKEN, field="email") from None
     if referrer is not None:
         credit_referral(user, referrer, normalise_code(code), new_user=True)
+    # The mirror learns of the new member before any job reads their standing (inline jobs run
+    # among the after-commit steps); its write round trip also answers the new standing.
+    standing = []
+    after_commit(lambda: standing.append(ranking.record_joined(user)))
+    enqueue(send_welcome, user_id=user.id)
     commit()
-    member = member_of(user, ranking.record_joined(user))
-    send_mail(user.email, "welcome", user=user, data=user_data(member))
-    return Joined(user, member)
+    return Joined(user, member_of(user, standing[0] if standing else None))
 
 
 def session_member(user_id):

@@ -1,6 +1,6 @@
 """The admin panel at /admin: a session login for admins (`session`), the waitlist dashboard
-(`dashboard`: admit the next N, export as CSV) and read-only Flask-Admin views (`views`) of users,
-referral codes and records. Every form posts with a CSRF token (the panel is not exempt from
+(`dashboard`: admit the next N, export as CSV), background jobs (`jobs`) and read-only Flask-Admin
+views (`views`) of users, referral codes and records. Every form posts with a CSRF token (the panel is not exempt from
 CSRFProtect).
 """
 
@@ -11,6 +11,7 @@ from titan.calculator.models import Record
 from titan.extensions import db
 from titan.members.models import ReferralCode, User
 from titan.pages.admin.dashboard import DashboardView
+from titan.pages.admin.jobs import JobsView
 from titan.pages.admin.session import auth_bp
 from titan.pages.admin.views import RecordView, ReferralCodeView, UserView
 
@@ -30,6 +31,7 @@ def init_admin(app):
         UserView(User, db, name="Users"),
         ReferralCodeView(ReferralCode, db, name="Referral codes"),
         RecordView(Record, db, name="Records"),
+        JobsView(name="Jobs", endpoint="jobs", url="/admin/jobs"),
     )
     app.register_blueprint(auth_bp)
     return admin

@@ -9,6 +9,7 @@ from flask_admin import AdminIndexView, expose
 from sqlalchemy import func, select
 
 from titan.extensions import db
+from titan.jobs import status as job_status
 from titan.members import ranking
 from titan.members.models import WAITLIST_ADMITTED, User
 from titan.pages.admin.views import AdminOnly
@@ -34,7 +35,9 @@ NEXT_IN_LINE = 10
 class DashboardView(AdminOnly, AdminIndexView):
     @expose("/")
     def index(self):
-        return self.render("admin/dashboard.html", summary=waitlist_summary(), admit_form=AdmitForm())
+        return self.render(
+            "admin/dashboard.html", summary=waitlist_summary(), jobs=job_status.counts(), admit_form=AdmitForm()
+        )
 
     @expose("/admit", methods=["POST"])
     def admit(self):

@@ -1,0 +1,104 @@
+"""Declaring job kinds and queueing jobs."""
+
+import logging
+import time
+
+from flask import g, has_request_context
+from procrastinate.tasks import configure_task
+
+from titan.common.transactions import after_commit
+from titan.extensions import db, job_queue
+
+log = logging.getLogger("titan.jobs")
+QUEUE = "titan"
+
+
+class Job:
+    """A kind of job: a name (stored with each queued job) and the function that does it."""
+
+    def __init__(self, name, handler):
+        self.name = name
+        self.handler = handler
+        self.__doc__ = handler.__doc__
+
+    def __call__(self, **payload):
+        return self.handler(**payload)
+
+    def __repr__(self):
+        return f"<Job {self.name}>"
+
+
+# The kinds of job this code knows, by name: code, filled at import time, the same in every process.
+KINDS = {}
+
+
+def job(name):
+    """Declare a kind of job; its payload is keyword arguments that JSON can carry."""
+
+    def declare(handler):
+        if name in KINDS:
+            raise RuntimeError(f"job {name!r} declared twice")
+        KINDS[name] = Job(name, handler)
+        return KINDS[name]
+
+    return declare
+
+
+def current_request_id():
+    return g.get("request_id") if has_request_context() else None
+
+
+def enqueue(kind, **payload):
+    """Queue `kind(**payload)` in the current transaction: it runs once that commits, never if not."""
+    enqueue_many(kind, [payload])
+
+
+def enqueue_many(kind, payloads):
+    """Queue one job of `kind` per payload, in one statement."""
+    if not payloads:
+        return
+    request_id = current_request_id()
+    queue = job_queue.queue
+    if queue is None:
+        for payload in payloads:
+            after_commit(lambda payload=payload: run_inline(kind, payload, request_id))
+        return
+    deferrer = configure_task(
+        name=kind.name, job_manager=queue.job_manager, queue=QUEUE, connection=db.session.connection()
+    )
+    deferrer.batch_defer(*({"payload": payload, "request_id": request_id} for payload in payloads))
+
+
+def run_inline(kind, payload, request_id):
+    """JOBS_MODE=inline: do the job now, after the commit, in this process. A failure is logged
+    (there is no queue to retry from); it never fails the request, whose change is committed."""
+    started = time.perf_counter()
+    try:
+        kind(**payload)
+    except Exception as error:
+        log_outcome(None, kind.name, 1, f"failed: {error.__class__.__name__}: {error}", started, request_id)
+        log.exception("inline job %s failed", kind.name)
+        db.session.rollback()
+        return
+    log_outcome(None, kind.name, 1, "succeeded", started, request_id)
+
+
+def log_outcome(job_id, kind, attempt, outcome, started, request_id):
+    """One line per job run (a JSON object with LOG_JSON)."""
+    duration = round((time.perf_counter() - started) * 1000, 1)
+    log.info(
+        "job %s %s attempt %s: %s in %sms",
+        job_id if job_id is not None else "inline",
+        kind,
+        attempt,
+        outcome,
+        duration,
+        extra={
+            "job_id": job_id,
+            "kind": kind,
+            "attempt": attempt,
+            "outcome": outcome,
+            "duration_ms": duration,
+            "request_id": request_id or "-",
+        },
+    )
