@@ -68,10 +68,9 @@ class Config:
     JWT_SECRET_KEY = env_str("JWT_SECRET_KEY", INSECURE_DEFAULT_SECRET)
 
     SQLALCHEMY_DATABASE_URI = normalise_database_url(env_str("DATABASE_URL")) or default_sqlite_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {
-        "pool_pre_ping": True,
-        "pool_recycle": 1800,
-    }
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 1800}
+    # A pooled connection unused this long is checked (`SELECT 1`) before use: see titan.database.
+    DATABASE_PING_IDLE_SECONDS = env_float("DATABASE_PING_IDLE_SECONDS", 10)
     DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 5)
     DATABASE_MAX_OVERFLOW = env_int("DATABASE_MAX_OVERFLOW", 10)
     DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 2)

@@ -3,10 +3,10 @@
 import secrets
 
 from flask import Flask, g, request
-from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as settings
+from titan.database import engine_options, register_engine_events
 from titan.extensions import api, cache, cors, csrf, db, job_queue, jwt, limiter, migrate, redis_store
 
 
@@ -41,40 +41,13 @@ def check_production_secrets(app):
 
 
 def configure_database(app):
-    url = app.config["SQLALCHEMY_DATABASE_URI"]
-    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    if url.startswith("postgresql"):
-        options.setdefault("pool_size", app.config["DATABASE_POOL_SIZE"])
-        options.setdefault("max_overflow", app.config["DATABASE_MAX_OVERFLOW"])
-        options.setdefault("pool_timeout", app.config["DATABASE_CONNECT_TIMEOUT"])
-        options.setdefault(
-            "connect_args",
-            {
-                "connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"],
-                "options": f"-c statement_timeout={app.config['DATABASE_STATEMENT_TIMEOUT_MS']}",
-                "application_name": "titan",
-            },
-        )
-    elif url.startswith("sqlite"):
-        options.pop("pool_recycle", None)
-        # Writers wait for each other instead of failing at once.
-        options.setdefault("connect_args", {"timeout": 15})
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
-
-
-def sqlite_pragmas(dbapi_connection, _record):
-    """Foreign keys on, and WAL so that readers and a writer don't block each other."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.close()
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
 
 
 def register_extensions(app):
     db.init_app(app)
     with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", sqlite_pragmas)
+        register_engine_events(db.engine, app.config)
     migrate.init_app(app, db, directory=str(settings.BASE_DIR / "migrations"))
     redis_store.init_app(app)
     job_queue.init_app(app)

@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import procrastinate
+from procrastinate.jobs import Status
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from sqlalchemy.engine import make_url
 
@@ -94,6 +95,13 @@ def build_worker_app(flask_app):
         """Take back jobs of workers that died mid-job, and forget long-finished jobs."""
         manager = context.app.job_manager
         for stalled in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_WORKER_SECONDS):
+            if stalled.attempts + 1 >= backoff.max_attempts:
+                # A job that keeps killing its worker would otherwise run for ever.
+                log.error(
+                    "job %s (%s) was left running by a dead worker, out of attempts", stalled.id, stalled.task_name
+                )
+                await manager.finish_job(stalled, status=Status.FAILED, delete_job=False)
+                continue
             log.warning("job %s (%s) was left running by a dead worker; retrying it", stalled.id, stalled.task_name)
             await manager.retry_job(stalled)
         await manager.delete_old_jobs(nb_hours=KEEP_FINISHED_HOURS)

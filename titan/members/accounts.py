@@ -1,9 +1,10 @@
 """Creating users and checking who may sign up: the rules every sign-up path shares (API
 registration, waitlist join, phone login, admins made from the command line)."""
 
+import functools
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from titan.common.codes import generate_code
@@ -13,8 +14,7 @@ from titan.common.types import utcnow
 from titan.extensions import db
 from titan.integrations import hunter
 from titan.integrations.http import OutboundError
-from titan.members.codes import code_in_use
-from titan.members.models import WAITLIST_WAITING, User
+from titan.members.models import WAITLIST_WAITING, ReferralCode, User, start_balance
 
 log = logging.getLogger(__name__)
 INVITE_CODE_ATTEMPTS = 10
@@ -79,13 +79,26 @@ def duplicate_field(error):
     )
 
 
-def insert_user(values):
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING: the new user, or None if a unique value is taken.
+@functools.cache
+def user_insert(dialect_name, columns):
+    """`INSERT INTO users (columns) SELECT :columns WHERE <the invite code is no referral code>
+    ON CONFLICT DO NOTHING RETURNING *`, built once per dialect and set of columns (building a
+    statement costs more than running it)."""
+    dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    table = User.__table__
+    row = select(*(bindparam(name, type_=table.c[name].type) for name in columns)).where(
+        ~exists().where(ReferralCode.code == bindparam("invite_code"))
+    )
+    statement = dialect_insert(table).from_select(columns, row, include_defaults=False)
+    # A Core statement read back as User objects (an ORM insert would take the parameters as rows).
+    return select(User).from_statement(statement.on_conflict_do_nothing().returning(*table.columns))
 
-    One statement, no savepoint: a conflict is an answer, not an error that spoils the transaction.
-    """
-    dialect_insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    return db.session.scalars(dialect_insert(User).values(**values).on_conflict_do_nothing().returning(User)).first()
+
+def insert_user(values):
+    """One statement: the new user, or None if a unique value is taken or the invite code is some
+    referral code. No savepoint: a conflict is an answer, not an error that spoils the transaction."""
+    statement = user_insert(db.session.get_bind().dialect.name, tuple(sorted(values)))
+    return db.session.scalars(statement, values).first()
 
 
 def taken_field(values):
@@ -103,17 +116,22 @@ def create_user(*, email=None, waitlist=False, **fields):
 
     Raises DuplicateUser when the email (as one person), username or phone is taken.
     """
-    values = {"email": email, "email_identity": email_identity(email) if email else None, **fields}
+    now = utcnow()
+    values = {
+        "email": email,
+        "email_identity": email_identity(email) if email else None,
+        "balance": start_balance(),
+        "created_at": now,
+        **fields,
+    }
     if waitlist:
-        values.update(waitlist_status=WAITLIST_WAITING, joined_waitlist_at=utcnow())
+        values.update(waitlist_status=WAITLIST_WAITING, joined_waitlist_at=now)
     for _ in range(INVITE_CODE_ATTEMPTS):
-        code = generate_code()
-        if code_in_use(code):
-            continue
-        user = insert_user({**values, "invite_code": code})
+        user = insert_user({**values, "invite_code": generate_code()})
         if user is not None:
             return user
         field = taken_field(values)
         if field is not None:
             raise DuplicateUser(field)
+        # Else the code was taken (as an invite or a referral code): try another.
     raise RuntimeError("could not find a free invite code")

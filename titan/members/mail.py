@@ -5,15 +5,16 @@ from titan.extensions import db
 from titan.integrations import mail
 from titan.jobs import job
 from titan.members.models import User
-from titan.members.standing import mask_email, member_by_id, user_data
+from titan.members.standing import mask_email, member_of, user_data
 
 
 def recipient(user_id):
-    """The user to write to and their standing, or (None, None) if they left or have no address."""
+    """The user to write to and their standing, or (None, None) if they left or have no address.
+    (Each job has its own session: the user is read fresh.)"""
     user = db.session.get(User, user_id)
     if user is None or not user.email or not user.is_active:
         return None, None
-    return user, member_by_id(user_id)
+    return user, member_of(user)
 
 
 @job("mail.welcome")

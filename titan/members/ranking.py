@@ -17,9 +17,11 @@ mirror lacks a user, the database answers. The mirror is rebuilt from the databa
 missing (a Redis restart) and by `flask --app wsgi waitlist rebuild-ranking`.
 """
 
+import functools
 import logging
 from typing import NamedTuple
 
+from flask import current_app
 from sqlalchemy import and_, func, or_, select, update
 
 from titan.common.redis_fallback import unless_redis_fails
@@ -49,6 +51,17 @@ return {{1, id, redis.call('ZRANK', KEYS[3], member), redis.call('HGET', KEYS[4]
 """
 LOOKUP_KEYS = ("ready", "codes", "rank", "referrals", "admitted", "total")
 
+# KEYS: ready, rank, codes, referrals, total; ARGV: member, score, invite code, id, referral count.
+# Adds a new waiting user; answers {ready, rank, total}.
+JOIN_SCRIPT = """
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+redis.call('HSET', KEYS[4], ARGV[4], ARGV[5])
+local total = redis.call('INCR', KEYS[5])
+return {redis.call('EXISTS', KEYS[1]), redis.call('ZRANK', KEYS[2], ARGV[1]), total}
+"""
+JOIN_KEYS = ("ready", "rank", "codes", "referrals", "total")
+
 
 class Standing(NamedTuple):
     position: int | None
@@ -72,9 +85,17 @@ def member(user_id):
     return str(user_id).zfill(MEMBER_WIDTH)
 
 
+KEY_NAMES = ("ready", "total", "lock", *MIRRORED)
+
+
+@functools.cache
+def keys_for(prefix):
+    return {name: f"{prefix}waitlist:{name}" for name in KEY_NAMES}
+
+
 def keys():
-    names = ("ready", "total", "lock", *MIRRORED)
-    return {name: redis_store.key("waitlist", name) for name in names}
+    """The mirror's Redis keys, under this app's `REDIS_KEY_PREFIX`."""
+    return keys_for(current_app.config["REDIS_KEY_PREFIX"])
 
 
 def database_position(user):
@@ -168,19 +189,18 @@ def mirror(operation):
 
 def record_joined(user):
     """Mirror a new waiting user; returns their standing (read in the same round trip)."""
-
-    def add(pipe, names):
-        pipe.zadd(names["rank"], {member(user.id): user.id - user.waitlist_boost})
-        pipe.hset(names["codes"], user.invite_code, user.id)
-        pipe.hset(names["referrals"], user.id, user.referral_count)
-        pipe.incr(names["total"])
-        pipe.exists(names["ready"])
-        pipe.zrank(names["rank"], member(user.id))
-
-    answers = mirror(add)
-    if answers is None or not answers[-2]:
+    client = redis_store.client
+    answer = None
+    if client is not None:
+        with unless_redis_fails("waitlist mirror update (run `flask waitlist rebuild-ranking`)"):
+            names = keys()
+            answer = redis_store.script(JOIN_SCRIPT)(
+                keys=[names[name] for name in JOIN_KEYS],
+                args=[member(user.id), user.id - user.waitlist_boost, user.invite_code, user.id, user.referral_count],
+            )
+    if answer is None or not answer[0]:
         return standing(user)
-    return Standing(answers[-1] + 1, answers[3])
+    return Standing(answer[1] + 1, answer[2])
 
 
 def record_referral(referrer_id, boost):
