@@ -135,10 +135,24 @@ class Config:
     RATELIMIT_LOGIN = env_str("RATELIMIT_LOGIN", "10/minute;100/hour")
     RATELIMIT_JOIN = env_str("RATELIMIT_JOIN", "20/minute;200/hour")
     RATELIMIT_LOOKUP = env_str("RATELIMIT_LOOKUP", "60/minute")
+    # Routes that send a visitor a link (resend, sign-in link, forgot password), per client.
+    RATELIMIT_MAIL = env_str("RATELIMIT_MAIL", "5/minute;30/hour")
     RATELIMIT_PHONE_CODE_PER_PHONE = env_str("RATELIMIT_PHONE_CODE_PER_PHONE", "1/minute;5/hour")
     RATELIMIT_PHONE_CODE_PER_CLIENT = env_str("RATELIMIT_PHONE_CODE_PER_CLIENT", "5/minute;20/hour")
 
     WAITLIST_REFERRAL_BOOST = env_int("WAITLIST_REFERRAL_BOOST", 10)
+    # Referrals count, and members are admitted, once the address is confirmed by its link.
+    EMAIL_CONFIRMATION = env_bool("EMAIL_CONFIRMATION", True)
+    EMAIL_LINK_HOURS = env_int("EMAIL_LINK_HOURS", 48)
+    ACTIVATION_LINK_DAYS = env_int("ACTIVATION_LINK_DAYS", 7)
+    PASSWORD_RESET_MINUTES = env_int("PASSWORD_RESET_MINUTES", 60)
+    UNSUBSCRIBE_LINK_DAYS = env_int("UNSUBSCRIBE_LINK_DAYS", 365)
+    # Invite-only launch: only people Titan knows (and, to activate, admitted ones) get accounts.
+    ACCOUNTS_REQUIRE_ADMISSION = env_bool("ACCOUNTS_REQUIRE_ADMISSION", False)
+    WAITLIST_UNCONFIRMED_DAYS = env_int("WAITLIST_UNCONFIRMED_DAYS", 30)
+    # The silent per-address throttle on mail a visitor can trigger (holds with rate limits off).
+    VISITOR_MAIL_PER_MINUTE = env_int("VISITOR_MAIL_PER_MINUTE", 1)
+    VISITOR_MAIL_PER_DAY = env_int("VISITOR_MAIL_PER_DAY", 5)
     CALCULATOR_START_BALANCE = env_int("CALCULATOR_START_BALANCE", 2500)
     PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL")
     CORS_ORIGINS = env_list("CORS_ORIGINS")

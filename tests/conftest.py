@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, text
 
 from config import TestingConfig, normalise_database_url
 from titan import create_app
+from titan.common.types import utcnow
 from titan.extensions import db
 from titan.integrations import mail, sms
 from titan.members.accounts import create_user
@@ -98,16 +99,21 @@ def backend(database):
 
 
 @pytest.fixture
-def make_app(database):
-    """Build an app on the test database; several may share it (as several workers would)."""
+def make_app(database, request):
+    """Build an app on the test database; several may share it (as several workers would).
+
+    Tests marked `email_confirmation_off` run with EMAIL_CONFIRMATION off: the behaviour of the
+    original waitlist, where every referral counts at once (docs/contract.md §8)."""
     prefix = f"titan-test-{uuid.uuid4().hex[:12]}:"
     apps = []
+    confirmation = request.node.get_closest_marker("email_confirmation_off") is None
 
     def make(**overrides):
         settings = {
             "SQLALCHEMY_DATABASE_URI": database["url"],
             "REDIS_URL": database["redis_url"],
             "REDIS_KEY_PREFIX": prefix,
+            "EMAIL_CONFIRMATION": confirmation,
         }
         settings.update(overrides)
         app = create_app(TestingConfig, **settings)
@@ -167,11 +173,14 @@ def sms_outbox(app):
 
 @pytest.fixture
 def make_user(app):
-    """Create a user directly (with a password hash when `password` is given)."""
+    """Create a user directly (with a password hash when `password` is given), with their address
+    confirmed unless `email_confirmed_at=None` is given: an established account."""
 
     def make(email=None, password=PASSWORD, **fields):
         if password is not None:
             fields["password_hash"] = hash_password(password)
+        if email is not None:
+            fields.setdefault("email_confirmed_at", utcnow())
         user = create_user(email=email, **fields)
         db.session.commit()
         return user

@@ -16,6 +16,10 @@ from titan.members.models import ReferralCode, User
 from titan.pages.admin.session import ADMIN_SESSION_SECONDS, ADMIN_SIGNED_IN_AT_KEY
 from titan.waitlist.membership import join_waitlist
 
+# The original waitlist's behaviour (every referral counts at once); tests/test_journey.py covers
+# confirmation.
+pytestmark = pytest.mark.email_confirmation_off
+
 PANEL_PATHS = (
     "/admin/",
     "/admin/user/",

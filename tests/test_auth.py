@@ -129,6 +129,7 @@ def test_register_refuses_disposable_addresses(client):
     assert field_errors(response)["email"] == ["Registration at this email address is not available"]
 
 
+@pytest.mark.email_confirmation_off
 def test_register_with_invite_code_in_body_or_query(client, make_user):
     referrer = make_user(email="ref@example.com")
     response = register(client, email="one@example.com", referral_code=referrer.invite_code.lower())

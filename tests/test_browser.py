@@ -7,6 +7,8 @@ and sets TITAN_REQUIRE_BROWSER=1, which turns that skip into a failure. SQLite o
 the same code on PostgreSQL, which the rest of the suite covers.
 """
 
+import email
+import email.policy
 import os
 import re
 import threading
@@ -19,10 +21,11 @@ from werkzeug.serving import make_server
 
 from conftest import PASSWORD
 from titan.auth.users import create_admin
+from titan.common.types import utcnow
 from titan.demo.market import load_demo_series
 from titan.extensions import db
-from titan.integrations import mail
 from titan.members.models import User
+from titan.waitlist.admission import admit_next
 from titan.waitlist.membership import join_waitlist
 
 pytestmark = pytest.mark.browser
@@ -50,17 +53,19 @@ def browser():
 
 
 @pytest.fixture
-def live(make_app, backend):
-    """The app with CSRF on, served on a free local port; the test holds an app context for set-up."""
+def live(make_app, backend, tmp_path):
+    """The app with CSRF on, served on a free local port; the test holds an app context for set-up.
+    Mail goes to .eml files (MAIL_BACKEND=file), read as a person reads their inbox."""
     if backend != "sqlite":
         pytest.skip("browser tests run on SQLite only")
-    # No PUBLIC_BASE_URL: referral links point at this server, so the browser can follow them.
-    app = make_app(WTF_CSRF_ENABLED=True, PUBLIC_BASE_URL=None)
+    mail_dir = tmp_path / "mail"
+    # No PUBLIC_BASE_URL: links point at this server, so the browser can follow them.
+    app = make_app(WTF_CSRF_ENABLED=True, PUBLIC_BASE_URL=None, MAIL_BACKEND="file", MAIL_FILE_DIR=str(mail_dir))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     with app.app_context():
-        yield SimpleNamespace(app=app, url=f"http://127.0.0.1:{server.server_port}")
+        yield SimpleNamespace(app=app, url=f"http://127.0.0.1:{server.server_port}", mail_dir=mail_dir)
         db.session.remove()
     server.shutdown()
     thread.join()
@@ -116,6 +121,25 @@ def fresh_user(email):
     return db.session.scalar(db.select(User).where(User.email == email))
 
 
+def inbox(live, to):
+    """The messages delivered to `to`, oldest first, as (subject, plain text)."""
+    messages = []
+    for path in sorted(live.mail_dir.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"] == to:
+            messages.append((message["Subject"], message.get_body(preferencelist=("plain",)).get_content()))
+    return messages
+
+
+def link_in_mail(live, to, path):
+    """The last `/path/{token}` link mailed to `to`, as the recipient would click it."""
+    for _, text in reversed(inbox(live, to)):
+        found = re.search(re.escape(live.url) + "/" + path + r"/[A-Za-z0-9_.\-]+", text)
+        if found:
+            return found.group(0)
+    raise AssertionError(f"no /{path}/ link mailed to {to}: {inbox(live, to)}")
+
+
 def screenshot(page, name, **options):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", **options)
@@ -155,7 +179,7 @@ def test_join_with_javascript_without_a_reload(new_page, live):
     page.get_by_role("button", name="Copy link").click()
     page.get_by_text("Link copied to the clipboard.").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == link
-    assert [message["template"] for message in mail.outbox(live.app)][-1] == "welcome"
+    assert inbox(live, "newcomer@example.com")[-1][0] == "You're on the Titan waitlist (#42)"
 
 
 def test_javascript_join_errors_are_shown_in_plain_words(new_page, live):
@@ -180,7 +204,7 @@ def test_join_without_javascript(new_page, live):
 
     page.get_by_label("Email address").fill("plain@example.com")
     page.get_by_role("button", name="Join the waitlist").first.click()
-    page.get_by_text("You're on the list. Share your link to move up.").wait_for()
+    page.get_by_text("You're on the list. Confirm your address from the email we sent").wait_for()
     assert page.locator("[data-field=wait_list_position]").inner_text() == "#1"
     user = fresh_user("plain@example.com")
     assert page.get_by_label("Your referral link").input_value() == f"{live.url}/r/{user.invite_code}"
@@ -193,7 +217,19 @@ def referrals_shown_on_status(page, code):
     return page.locator("[data-field=referral_count]").inner_text()
 
 
-def test_join_through_a_referral_link_raises_the_referrers_count(new_page, live):
+def test_join_then_confirm_from_the_mail(new_page, live):
+    page = new_page()
+    page.get_by_label("Email address").fill("confirmer@example.com")
+    page.get_by_role("button", name="Join the waitlist").first.click()
+    page.locator("[data-join-result]").wait_for(state="visible")
+    page.goto(link_in_mail(live, "confirmer@example.com", "confirm"))
+    page.wait_for_url(live.url + "/status")
+    page.get_by_text("Your email address is confirmed.").wait_for()
+    assert page.get_by_text("Confirm your email address").count() == 0
+    assert fresh_user("confirmer@example.com").email_confirmed_at is not None
+
+
+def test_a_referral_counts_once_the_friend_confirms(new_page, live):
     with live.app.app_context():
         referrer = join_waitlist("host@example.com").user
     host_page = new_page("/status")
@@ -204,10 +240,15 @@ def test_join_through_a_referral_link_raises_the_referrers_count(new_page, live)
     guest_page.get_by_label("Email address").fill("guest@example.com")
     guest_page.get_by_role("button", name="Join the waitlist").first.click()
     guest_page.locator("[data-join-result]").wait_for(state="visible")
+    assert fresh_user("guest@example.com").referred_by_id == referrer.id
 
     host_page.reload()
+    assert host_page.locator("[data-field=referral_count]").inner_text() == "0"  # not before confirmation
+    guest_page.goto(link_in_mail(live, "guest@example.com", "confirm"))
+    guest_page.get_by_text("Your email address is confirmed.").wait_for()
+    host_page.reload()
     assert host_page.locator("[data-field=referral_count]").inner_text() == "1"
-    assert fresh_user("guest@example.com").referred_by_id == referrer.id
+    assert inbox(live, "host@example.com")[-1][0] == "Someone joined Titan with your link"
 
     dead_link = new_page("/r/NOSUCHCODE")
     assert dead_link.get_by_text("This invite link doesn't work, but you can still join.").is_visible()
@@ -266,8 +307,10 @@ def test_chart_without_javascript_keeps_the_words_and_the_table(new_page, live):
 def test_admin_signs_in_and_admits_a_user(new_page, live):
     with live.app.app_context():
         create_admin("boss@example.com", PASSWORD)
-        join_waitlist("first@example.com")
-        join_waitlist("second@example.com")
+        for address in ("first@example.com", "second@example.com"):
+            join_waitlist(address)
+        db.session.execute(db.update(User).values(email_confirmed_at=utcnow()))  # admission takes the confirmed
+        db.session.commit()
 
     page = new_page("/admin/")
     assert page.url.startswith(live.url + "/admin/login")
@@ -282,10 +325,7 @@ def test_admin_signs_in_and_admits_a_user(new_page, live):
     assert page.locator("[data-stat=waiting]").inner_text() == "1"
     assert fresh_user("first@example.com").waitlist_status == "admitted"
     assert fresh_user("second@example.com").waitlist_status == "waiting"
-    assert [(message["to"], message["template"]) for message in mail.outbox(live.app)][-1] == (
-        "first@example.com",
-        "admitted",
-    )
+    assert inbox(live, "first@example.com")[-1][0] == "You're in: welcome to Titan"
 
     page.get_by_role("link", name="Users").click()
     page.get_by_placeholder(re.compile("email")).fill("second")
@@ -300,13 +340,65 @@ def test_admin_signs_in_and_admits_a_user(new_page, live):
     assert page.url.startswith(live.url + "/admin/login")
 
 
+def sign_in_through_the_api(page, live, login, password):
+    return page.request.post(
+        live.url + "/api/v1/auth/token", form={"grant_type": "password", "username": login, "password": password}
+    )
+
+
+def test_an_admitted_member_activates_the_account_from_the_mail(new_page, live):
+    with live.app.app_context():
+        member = join_waitlist("admitted@example.com").user
+        member.email_confirmed_at = utcnow()
+        db.session.commit()
+    # As the admin's Admit does: the mail's links point at the address the request came to.
+    with live.app.test_request_context(base_url=live.url):
+        assert [user.email for user in admit_next(1)] == ["admitted@example.com"]
+
+    page = new_page(None)
+    page.goto(link_in_mail(live, "admitted@example.com", "activate"))
+    page.get_by_label("Username (optional)").fill("Ada_L")
+    page.get_by_label("New password").fill("a short one")
+    page.get_by_label("The same password again").fill("different")
+    page.get_by_role("button", name="Open my account").click()
+    page.get_by_text("The two passwords differ.").wait_for()
+    page.get_by_label("New password").fill("lovelace-engine-1843")
+    page.get_by_label("The same password again").fill("lovelace-engine-1843")
+    page.get_by_role("button", name="Open my account").click()
+    page.locator("[data-account-ready]").wait_for()
+    assert page.locator("[data-account-ready]").inner_text() == "Your account is ready"
+
+    response = sign_in_through_the_api(page, live, "admitted@example.com", "lovelace-engine-1843")
+    assert response.status == 200 and response.json()["token_type"].lower() == "bearer"
+    assert sign_in_through_the_api(page, live, "ada_l", "lovelace-engine-1843").status == 200
+    assert fresh_user("admitted@example.com").invite_code == member.invite_code
+
+
+def test_forgot_password_then_reset_from_the_mail(new_page, live):
+    with live.app.app_context():
+        create_admin("forgetful@example.com", PASSWORD)
+    page = new_page(None)
+    asked = page.request.post(live.url + "/api/v1/auth/password/forgot", data={"email": "forgetful@example.com"})
+    assert asked.status == 202
+    page.goto(link_in_mail(live, "forgetful@example.com", "reset"))
+    page.get_by_label("New password").fill("brand-new-secret-9")
+    page.get_by_label("The same password again").fill("brand-new-secret-9")
+    page.get_by_role("button", name="Save my new password").click()
+    page.get_by_text("Your password is changed").wait_for()
+    assert sign_in_through_the_api(page, live, "forgetful@example.com", PASSWORD).status == 401
+    assert sign_in_through_the_api(page, live, "forgetful@example.com", "brand-new-secret-9").status == 200
+
+
 def test_redoc_renders_the_api_reference_offline(new_page):
     # ReDoc's sidebar credits Redocly with a logo from its CDN; the CSP stops it before any request
     # is made (and ReDoc then hides the image), so that one refusal is expected.
     page = new_page("/docs", expect_blocked=["https://cdn.redoc.ly/redoc/logo-mini.svg"])
     page.get_by_text("Titan API").first.wait_for(timeout=20_000)
     page.get_by_text("OAuth2 password grant").first.wait_for(state="attached", timeout=20_000)
-    assert page.get_by_text("Create an account with email and password.").count() > 0
+    assert (
+        page.get_by_text("Create an account with email and password; a confirmation link goes to the address.").count()
+        > 0
+    )
     assert page.get_by_role("heading", name="Authentication").count() > 0
     screenshot(page, "docs.png")
 

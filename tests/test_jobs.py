@@ -205,9 +205,9 @@ def test_two_workers_deliver_each_of_200_mails_exactly_once(queue_app, smtp_serv
     db.session.execute(
         text(
             "INSERT INTO users (email, email_identity, invite_code, waitlist_status, waitlist_boost, referral_count,"
-            " balance, created_at, is_admin, is_active, first_name, last_name)"
+            " balance, created_at, email_confirmed_at, is_admin, is_active, first_name, last_name)"
             " SELECT 'm' || i || '@example.com', 'm' || i || '@example.com', 'C' || lpad(i::text, 7, '0'),"
-            " 'waiting', 0, 0, 2500, now(), false, true, '', '' FROM generate_series(1, 200) AS i"
+            " 'waiting', 0, 0, 2500, now(), now(), false, true, '', '' FROM generate_series(1, 200) AS i"
         )
     )
     db.session.commit()

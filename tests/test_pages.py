@@ -105,7 +105,7 @@ def test_join_without_javascript_shows_the_standing(client, outbox):
     page = client.get("/")
     text = text_of(page)
     user = db.session.scalar(db.select(User).where(User.email == "new.person@example.com"))
-    assert "You're on the list" in text and "You're on the list. Share your link to move up." in text
+    assert "You're on the list. Confirm your address from the email we sent, then share your link to move up." in text
     assert (
         "Your place in line #2" in text and "People on the waitlist 2" in text and "Friends you've referred 0" in text
     )
@@ -153,6 +153,7 @@ def test_joining_twice_says_so_in_plain_words(client):
 # --- referral links ---------------------------------------------------------------------------------
 
 
+@pytest.mark.email_confirmation_off
 def test_referral_link_applies_the_code_and_credits_the_referrer(client, make_user, outbox):
     referrer = make_user(email="host@example.com", password=None)
     page = client.get(f"/r/{referrer.invite_code.lower()}")
@@ -243,7 +244,21 @@ def test_status_of_an_admitted_user(client, make_user):
     member = make_user(email="in@example.com", password=None, waitlist_status="admitted")
     client.post("/status", data={"code": member.invite_code})
     text = text_of(client.get("/status"))
-    assert "You're in: you've been admitted" in text and "Your place in line Admitted" in text
+    assert "You're in: open your account" in text and "Email me the link again" in text
+    assert "Share your link" not in text  # the next step, not the referral pitch
+
+
+def test_status_of_an_admitted_account_holder_says_sign_in(client, make_user):
+    member = make_user(email="holder@example.com", waitlist_status="admitted")
+    client.post("/status", data={"code": member.invite_code})
+    text = text_of(client.get("/status"))
+    assert "You're in: your account is ready" in text and "Share your link" not in text
+
+
+def test_status_of_an_unconfirmed_member_asks_to_confirm(client):
+    join_page(client, "new@example.com")
+    text = text_of(client.get("/status"))
+    assert "Confirm your email address" in text and "Your place in line #1" in text
 
 
 def test_a_session_for_a_deleted_user_is_forgotten(client):

@@ -10,6 +10,10 @@ from titan.common.types import utcnow
 from titan.extensions import db
 from titan.members.models import ReferralCode
 
+# The original waitlist's behaviour (every referral counts at once); tests/test_journey.py covers
+# confirmation.
+pytestmark = pytest.mark.email_confirmation_off
+
 CODES = "/api/v1/referral-codes"
 
 

@@ -77,7 +77,7 @@ def test_redis_down_never_breaks_what_the_database_can_serve(make_app):
     code = joined.get_json()["referral_code"]
     assert joined.get_json()["wait_list_position"] == 1
     assert client.post(f"/api/join/{code}/", json={"email": "friend@example.com"}).status_code == 201
-    assert client.get(f"/api/user/{code}/").get_json()["referral_count"] == 1
+    assert client.get(f"/api/user/{code}/").get_json()["pending_referrals"] == 1  # until the friend confirms
     assert client.get("/api/user/").status_code == 200
     assert client.get("/api/chart/?period=1y").status_code == 200
     assert client.get("/api/stats/").status_code == 200

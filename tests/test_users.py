@@ -22,10 +22,12 @@ def test_patch_me_updates_profile(client, user, auth_header):
     )
     assert response.status_code == 200
     body = response.get_json()
-    assert (body["first_name"], body["last_name"], body["username"], body["email"]) == (
+    # A new address waits for its confirmation: the old one stays until then (docs/contract.md §8).
+    assert (body["first_name"], body["last_name"], body["username"], body["email"], body["pending_email"]) == (
         "Grace",
         "Hopper",
         "grace_h",
+        "member@example.com",
         "grace@example.com",
     )
     assert (
@@ -141,7 +143,7 @@ def test_user_detail_for_self_admin_and_others(client, user, admin, make_user, a
     other = make_user(email="other@example.com", username="other")
     invited = make_user(email="invited@example.com", username="invitee", password=None)
     assert client.patch(ME, headers=auth_header("member"), json={}).status_code == 200
-    invited.referred_by_id = user.id
+    invited.referred_by_id, invited.referral_state = user.id, "counted"
     db.session.commit()
     mine = client.get(f"/api/v1/users/{user.id}", headers=auth_header("member"))
     assert mine.status_code == 200

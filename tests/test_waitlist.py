@@ -12,7 +12,20 @@ from titan.members import ranking
 from titan.members.models import ReferralCode, User
 from titan.waitlist.admission import admit_next
 
-USER_DATA_KEYS = {"referral_count", "referral_code", "wait_list_position", "total_registered", "referral_url"}
+# The original waitlist's behaviour (every referral counts at once); tests/test_journey.py covers
+# confirmation.
+pytestmark = pytest.mark.email_confirmation_off
+
+# The seed's fields, and the two of docs/contract.md §8 (present with EMAIL_CONFIRMATION off too).
+USER_DATA_KEYS = {
+    "referral_count",
+    "referral_code",
+    "wait_list_position",
+    "total_registered",
+    "referral_url",
+    "email_confirmed",
+    "pending_referrals",
+}
 
 
 def join(client, email, code=None, **kwargs):
@@ -390,6 +403,8 @@ def test_look_up_by_invite_code_runs_no_query_when_redis_mirrors_the_waitlist(ap
         "wait_list_position": 1,
         "total_registered": 2,
         "referral_url": None,
+        "email_confirmed": False,
+        "pending_referrals": 0,
     }
 
 

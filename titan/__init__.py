@@ -116,10 +116,12 @@ def register_blueprints(app):
 
 def register_pages(app):
     """The server-rendered pages and the admin panel: plain blueprints that keep CSRF protection."""
+    from titan.pages.account import bp as account_bp
     from titan.pages.admin import init_admin
     from titan.pages.routes import bp as pages_bp
 
     app.register_blueprint(pages_bp)
+    app.register_blueprint(account_bp)
     init_admin(app)
 
 
@@ -130,6 +132,7 @@ def register_error_handlers(app):
 
 
 def register_request_hooks(app):
+    from titan.common.input_guard import init_input_guard
     from titan.security import apply_security_headers
 
     @app.before_request
@@ -141,6 +144,8 @@ def register_request_hooks(app):
     def finish_response(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         return apply_security_headers(response)
+
+    init_input_guard(app)
 
 
 def register_cli(app):

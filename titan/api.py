@@ -4,7 +4,10 @@ import functools
 
 import flask_smorest
 import marshmallow as ma
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from titan.common import input_guard
 
 # How a blueprint answers errors (see titan.errors): the v1 envelope, or, for the routes the
 # single-page app speaks, invalid input as `{"field": ["message"]}` and `detail` beside the envelope.
@@ -26,6 +29,22 @@ class ArgumentsParser(FlaskParser):
         if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
             return schema_instance(argmap)
         return super()._get_schema(argmap, req)
+
+    def _raw_load_json(self, req):
+        # The bounded parser (titan.common.input_guard): too deep a body or too long a number is
+        # invalid JSON (400), not a RecursionError or ValueError (500).
+        if not is_json_request(req):
+            return core.missing
+        return input_guard.loads(req.get_data(cache=True).decode("utf-8"))
+
+    def _load_location_data(self, *, schema, req, location):
+        # Every location of every schema, checked once here: no NUL or unpaired surrogate in any
+        # string (or field name) reaches a schema, a service or the database.
+        data = super()._load_location_data(schema=schema, req=req, location=location)
+        field = input_guard.first_bad_text(data)
+        if field is not None:
+            raise ma.ValidationError({field: [input_guard.BAD_TEXT_MESSAGE]})
+        return data
 
 
 @functools.cache

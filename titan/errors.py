@@ -13,8 +13,10 @@ from http import HTTPStatus
 import redis.exceptions
 import sqlalchemy.exc
 from flask import current_app, jsonify, render_template, request
+from flask.globals import request_ctx
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from titan.api import ENVELOPE, FIELD_ERRORS
@@ -59,11 +61,31 @@ def field_errors(errors):
     return merged
 
 
+def error_page(code, status=None, message=None):
+    """The HTML error page, even for a request too malformed to build URLs for (a Host that cannot
+    be IDNA-encoded leaves it without a URL adapter): the page's links are relative, so any server
+    name builds them. Should the page itself fail, a bare one says what happened."""
+    status = status or HTTPStatus(code).phrase
+    if request_ctx and request_ctx.url_adapter is None:
+        request_ctx.url_adapter = current_app.url_map.bind(
+            "invalid.host", script_name=request.root_path or "/", url_scheme=request.scheme
+        )
+    try:
+        return render_template("error.html", code=code, status=status, message=message)
+    except Exception:  # the page of last resort must not fail
+        log.exception("error page failed to render")
+        return (
+            f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(status)} · Titan</title>'
+            f"</head><body><h1>{escape(status)}</h1><p>{escape(message or '')}</p>"
+            '<p><a href="/">Back to Titan</a></p></body></html>'
+        )
+
+
 def error_response(code, message=None, errors=None, headers=None):
     headers = headers or {}
     shape = error_shape()
     if shape is None:
-        return render_template("error.html", code=code, status=HTTPStatus(code).phrase, message=message), code, headers
+        return error_page(code, message=message), code, headers
     if shape == FIELD_ERRORS:
         if errors and code == 400:
             return jsonify(field_errors(errors)), code, headers
@@ -107,7 +129,7 @@ def handle_form_expired(error):
     """A page form posted with a missing or stale CSRF token."""
     if error_shape() is not None:
         return handle_http_exception(error)
-    return render_template("error.html", code=400, status="This form has expired", message=FORM_EXPIRED), 400
+    return error_page(400, "This form has expired", FORM_EXPIRED), 400
 
 
 def handle_service_unavailable(error):

@@ -4,6 +4,17 @@ from titan.auth.models import PhoneCode, RevokedToken
 from titan.calculator.models import Operation, Record
 from titan.jobs.models import JobFailure
 from titan.market.models import Point, Series
-from titan.members.models import ReferralCode, User
+from titan.members.models import ReferralCode, User, VisitorMail
 
-__all__ = ["User", "RevokedToken", "PhoneCode", "ReferralCode", "Operation", "Record", "Series", "Point", "JobFailure"]
+__all__ = [
+    "User",
+    "RevokedToken",
+    "PhoneCode",
+    "ReferralCode",
+    "Operation",
+    "Record",
+    "Series",
+    "Point",
+    "JobFailure",
+    "VisitorMail",
+]

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from titan.auth.invites import invite_only, invite_only_launch
 from titan.auth.models import PhoneCode
 from titan.common.exceptions import Conflict, InvalidInput, Unauthorized, Unavailable
 from titan.common.transactions import commit, rollback
@@ -19,7 +20,7 @@ from titan.integrations.http import OutboundError
 from titan.members.accounts import DuplicateUser, create_user
 from titan.members.codes import resolve_referral_code
 from titan.members.models import User
-from titan.members.referrals import credit_referral
+from titan.members.referrals import credit_referral, new_user_referred, referral_of_new_user
 
 CODE_DEAD = "Code expired, request a new one"
 SMS_RETRY_SECONDS = 5
@@ -77,14 +78,19 @@ def login_with_phone(phone, code, invite_code=None):
     check_phone_code(phone, code)
     user = db.session.scalar(select(User).where(User.phone == phone))
     if user is None:
+        if invite_only_launch():
+            commit()  # the code is used up either way
+            raise invite_only()
+        # The texted code proved the number: the referral counts at once.
+        referral = referral_of_new_user(referrer, invite_code, proven=True) if referrer else {}
         try:
-            user = create_user(phone=phone)
+            user = create_user(phone=phone, **referral)
         except DuplicateUser:
             # The same number's first sign-in, at the same moment elsewhere, created the user.
             user = db.session.scalar(select(User).where(User.phone == phone))
         else:
             if referrer is not None:
-                credit_referral(user, referrer, invite_code, new_user=True, field="invite_code")
+                new_user_referred(user, referrer)
             commit()
             return user
     if not user.is_active:
@@ -94,6 +100,6 @@ def login_with_phone(phone, code, invite_code=None):
         raise InvalidInput("self_referral", "You cannot use your own referral code.", field="invite_code")
     # An existing user keeps their referrer; an invite only counts for someone without one.
     if referrer is not None and user.referred_by_id is None:
-        credit_referral(user, referrer, invite_code, new_user=False, field="invite_code")
+        credit_referral(user, referrer, invite_code, proven=True, field="invite_code")
     commit()
     return user

@@ -1,13 +1,22 @@
-from flask import current_app
+from flask import current_app, jsonify
 from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 
 from titan.api import ID, Blueprint
-from titan.auth import login, phone, registration, tokens, users
+from titan.auth import activation, addresses, credentials, login, phone, privacy, registration, tokens, users
 from titan.auth.guards import auth_required
 from titan.auth.schemas import (
+    AcceptedSchema,
+    ActivateSchema,
+    DeleteAccountSchema,
+    EmailConfirmedSchema,
+    EmailRequestSchema,
+    ExportSchema,
+    LinkTokenSchema,
     LogoutRequestSchema,
     MessageSchema,
+    PasswordChangeSchema,
+    PasswordResetSchema,
     PhoneCodeRequestSchema,
     PhoneCodeSentSchema,
     PhoneTokenRequestSchema,
@@ -35,17 +44,26 @@ users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description
 @blp.arguments(ReferralCodeQuerySchema, location="query", as_kwargs=True)
 @blp.arguments(RegisterSchema)
 @blp.response(201, UserSchema)
+@blp.alt_response(202, schema=AcceptedSchema, description="The address belongs to a member without a password.")
+@blp.alt_response(403, response="FORBIDDEN", description="Invite-only launch and an unknown address.")
 @blp.alt_response(409, response="CONFLICT", description="Email or username already taken.")
 @blp.alt_response(404, response="NOT_FOUND", description="Unknown referral code.")
 def register(data, referral_code=None):
-    """Create an account with email and password.
+    """Create an account with email and password; a confirmation link goes to the address.
 
     The referral code may come in the body or as `?referral_code=` (the body wins); it may be an
-    invite code or an active referral code. Duplicate email (in any case, or a Gmail spelling of
-    the same address) or username answers 409.
+    invite code or an active referral code, and counts once the address is confirmed. An email
+    that already has an account (in any case, or a Gmail spelling of it) or a taken username
+    answers 409. The address of a member without a password (who joined the waitlist, or signs
+    in by phone) answers 202 and mails them a link to set their password: nothing changes until
+    it is used, so whoever typed the address cannot take the account. With
+    `ACCOUNTS_REQUIRE_ADMISSION`, an address Titan doesn't know answers 403.
     """
     data.setdefault("referral_code", referral_code)
-    return registration.register(**data)
+    result = registration.register(**data)
+    if result.activation_sent:
+        return jsonify({"detail": registration.FINISH_BY_EMAIL}), 202
+    return result.user
 
 
 @blp.route("/token", methods=["POST"])
@@ -85,12 +103,13 @@ def verify(data):
 @blp.arguments(LogoutRequestSchema, required=False)
 @blp.response(200, MessageSchema)
 def logout(data):
-    """Revoke the access token presented and, if given, the refresh token.
+    """Revoke the access token presented and, if given, the refresh token; with `"all": true`, every
+    token of the user (sign out on every device).
 
     Any later use of them answers 401 "Token has been revoked", on every worker and after restarts.
     """
-    tokens.logout(get_jwt(), data.get("refresh_token"))
-    return {"message": "Logged out"}
+    tokens.logout(get_jwt(), data.get("refresh_token"), everywhere=data["all"])
+    return {"message": "Logged out everywhere" if data["all"] else "Logged out"}
 
 
 @blp.route("/phone/code", methods=["POST"])
@@ -124,6 +143,98 @@ def phone_token(data):
     return tokens.issue_tokens(user)
 
 
+@blp.route("/email/confirm", methods=["POST"])
+@shared_limit("login")
+@blp.arguments(LinkTokenSchema)
+@blp.response(200, EmailConfirmedSchema)
+def confirm_email(data):
+    """Confirm an address with the token of its emailed link (`/confirm/{token}` does the same as a page).
+
+    The link of a new address (after `PATCH /users/me`) makes it the account's address. Confirming
+    twice is harmless (200, "Email address already confirmed"). A forged, expired or other link:
+    400 with `errors.json.token`.
+    """
+    user, already = addresses.confirm(data["token"])
+    detail = "Email address already confirmed." if already else "Email address confirmed."
+    return {"email": user.email, "email_confirmed": True, "detail": detail}
+
+
+@blp.route("/email/resend", methods=["POST"])
+@shared_limit("mail")
+@blp.arguments(EmailRequestSchema)
+@blp.response(202, AcceptedSchema)
+def resend_confirmation(data):
+    """Send the confirmation link again to an unconfirmed address.
+
+    Always 202, known address or not. At most one link a minute and 5 a day go to one address
+    (silently: the answer stays 202); too many requests from one client answer 429.
+    """
+    addresses.resend_confirmation(data["email"])
+    return {"detail": "If this address is waiting for confirmation, a new link is on its way."}
+
+
+@blp.route("/email/link", methods=["POST"])
+@shared_limit("mail")
+@blp.arguments(EmailRequestSchema)
+@blp.response(202, AcceptedSchema)
+def sign_in_link(data):
+    """Email a sign-in link (`/signin/{token}`) that opens the member's waitlist page in a browser,
+    with their full address shown. Always 202; throttled per address like `email/resend`."""
+    addresses.request_sign_in_link(data["email"])
+    return {"detail": "If Titan knows this address, a sign-in link is on its way."}
+
+
+@blp.route("/activate", methods=["POST"])
+@shared_limit("login")
+@blp.arguments(ActivateSchema)
+@blp.response(200, TokenSchema)
+@blp.alt_response(403, response="FORBIDDEN", description="Invite-only launch and the member is still waiting.")
+def activate(data):
+    """Set a password with the activation link (from the admission email, or from `register` with the
+    address of a member without one); answers tokens, as `/token` does.
+
+    The member keeps their id, invite code, referrals and records, and their address counts as
+    confirmed. The link works once.
+    """
+    user = activation.activate(data["token"], data["password"], data.get("username"))
+    return tokens.issue_tokens(user)
+
+
+@blp.route("/password/forgot", methods=["POST"])
+@shared_limit("mail")
+@blp.arguments(EmailRequestSchema)
+@blp.response(202, AcceptedSchema)
+def forgot_password(data):
+    """Email a link to choose a new password (`/reset/{token}`, valid `PASSWORD_RESET_MINUTES`).
+
+    Always 202, known address or not; throttled per address like `email/resend`.
+    """
+    credentials.forgot_password(data["email"])
+    return {"detail": "If Titan knows this address, a link to reset the password is on its way."}
+
+
+@blp.route("/password/reset", methods=["POST"])
+@shared_limit("login")
+@blp.arguments(PasswordResetSchema)
+@blp.response(200, AcceptedSchema)
+def reset_password(data):
+    """Choose a new password with the reset link. Every token issued before is revoked, on every
+    worker; the link then stops working."""
+    credentials.reset_password(data["token"], data["password"])
+    return {"detail": "Your password is changed. Sign in with it."}
+
+
+@blp.route("/password/change", methods=["POST"])
+@shared_limit("login")
+@auth_required()
+@blp.arguments(PasswordChangeSchema)
+@blp.response(200, TokenSchema)
+def change_password(data):
+    """Change your password: answers fresh tokens; every other token of yours is revoked.
+    A wrong current password: 400 `{"current_password": [...]}`."""
+    return credentials.change_password(current_user, data["current_password"], data["new_password"])
+
+
 @users_blp.route("/me")
 class Me(MethodView):
     @auth_required()
@@ -137,8 +248,37 @@ class Me(MethodView):
     @users_blp.response(200, UserSchema)
     @users_blp.alt_response(409, response="CONFLICT", description="Email or username already taken.")
     def patch(self, changes):
-        """Change your profile, or set who invited you (`invited_by_code`, once)."""
+        """Change your profile, or set who invited you (`invited_by_code`, once).
+
+        A new `email` is kept in `pending_email` until the link mailed to it is used; the current
+        address stays, and gets a notice. The new address must be free now and when confirmed.
+        """
         return users.update_profile(current_user, changes)
+
+    @auth_required()
+    @users_blp.arguments(DeleteAccountSchema, required=False)
+    @users_blp.response(204)
+    @users_blp.alt_response(202, schema=AcceptedSchema, description="A deletion link was mailed.")
+    def delete(self, data):
+        """Erase your personal data: email, phone, names, password, profile; every token and code is
+        revoked and you leave the waitlist. Your ledger stays, anonymised; referrals you made stay
+        counted. The address can join again later as a new person.
+
+        Send your `password`. Without a password: a first call with an address on the account
+        mails a deletion link (202); send its `token` (or open the link) to confirm.
+        """
+        if not privacy.request_deletion(current_user, data.get("password"), data.get("token")):
+            return jsonify({"detail": "Check your email to confirm the deletion."}), 202
+        return None
+
+
+@users_blp.route("/me/export")
+@auth_required()
+@users_blp.response(200, ExportSchema)
+def export_me():
+    """Everything Titan stores about you: profile, waitlist standing, who referred you and whom you
+    referred, your referral codes, your records and balance."""
+    return privacy.export(current_user)
 
 
 @users_blp.route("/")

@@ -96,6 +96,10 @@ class LogoutRequestSchema(ma.Schema):
     refresh_token = ma.fields.String(
         validate=validate.Length(min=1, max=4096), metadata={"description": "Also revoke this refresh token."}
     )
+    all = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Revoke every token of the user, on every device (sign out everywhere)."},
+    )
 
 
 class MessageSchema(ma.Schema):
@@ -121,6 +125,13 @@ class PhoneTokenRequestSchema(ma.Schema):
 class UserSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     email = ma.fields.String(allow_none=True)
+    email_confirmed = ma.fields.Boolean(metadata={"description": "The address was proven by a link mailed to it."})
+    pending_email = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "A new address asked for, waiting for its confirmation link; `email` stays until then."
+        },
+    )
     phone = ma.fields.String(allow_none=True)
     username = ma.fields.String(allow_none=True)
     first_name = ma.fields.String()
@@ -169,3 +180,140 @@ UserListArgsSchema = sortable_list_args(
     ("id", "email", "username", "created_at"),
     search_help="Matches email, phone, username or invite code.",
 )
+
+
+class AcceptedSchema(ma.Schema):
+    detail = ma.fields.String(required=True, metadata={"example": "Check your email."})
+
+
+class EmailRequestSchema(ma.Schema):
+    email = EmailAddress(required=True)
+
+
+def link_token(**kwargs):
+    return ma.fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2048),
+        metadata={"description": "The token from the emailed link (the last part of its path)."},
+        **kwargs,
+    )
+
+
+class LinkTokenSchema(ma.Schema):
+    token = link_token()
+
+
+class EmailConfirmedSchema(ma.Schema):
+    email = ma.fields.String(required=True)
+    email_confirmed = ma.fields.Boolean(required=True)
+    detail = ma.fields.String(required=True, metadata={"example": "Email address confirmed."})
+
+
+def new_password(**kwargs):
+    return ma.fields.String(
+        required=True,
+        load_only=True,
+        validate=[validate.Length(max=128), validate_password],
+        metadata={"description": "At least 8 characters, not all digits, not a common password."},
+        **kwargs,
+    )
+
+
+class ActivateSchema(ma.Schema):
+    token = link_token()
+    password = new_password()
+    username = Username()
+
+
+class PasswordResetSchema(ma.Schema):
+    token = link_token()
+    password = new_password()
+
+
+class PasswordChangeSchema(ma.Schema):
+    current_password = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=128))
+    new_password = new_password()
+
+
+class DeleteAccountSchema(ma.Schema):
+    password = ma.fields.String(
+        load_only=True, validate=validate.Length(min=1, max=128), metadata={"description": "Your password."}
+    )
+    token = ma.fields.String(
+        validate=validate.Length(min=1, max=2048),
+        metadata={"description": "Without a password: the token of the deletion link mailed to you."},
+    )
+
+
+class ExportProfileSchema(ma.Schema):
+    id = ma.fields.Integer()
+    email = ma.fields.String(allow_none=True)
+    pending_email = ma.fields.String(allow_none=True)
+    email_confirmed_at = ma.fields.DateTime(allow_none=True)
+    phone = ma.fields.String(allow_none=True)
+    username = ma.fields.String(allow_none=True)
+    first_name = ma.fields.String()
+    last_name = ma.fields.String()
+    company = ma.fields.String(allow_none=True)
+    location = ma.fields.String(allow_none=True)
+    avatar_url = ma.fields.String(allow_none=True)
+    invite_code = ma.fields.String()
+    signup_code = ma.fields.String(allow_none=True, metadata={"description": "The code you joined with."})
+    waitlist_status = ma.fields.String(allow_none=True)
+    joined_waitlist_at = ma.fields.DateTime(allow_none=True)
+    admitted_at = ma.fields.DateTime(allow_none=True)
+    balance = ma.fields.Integer()
+    is_admin = ma.fields.Boolean()
+    mail_opt_out = ma.fields.Boolean(metadata={"description": "You stopped the non-essential emails."})
+    created_at = ma.fields.DateTime()
+
+
+class ExportWaitlistSchema(ma.Schema):
+    referral_count = ma.fields.Integer()
+    referral_code = ma.fields.String()
+    wait_list_position = ma.fields.Integer(allow_none=True)
+    total_registered = ma.fields.Integer()
+    referral_url = ma.fields.String()
+    email_confirmed = ma.fields.Boolean()
+    pending_referrals = ma.fields.Integer()
+
+
+class ExportReferrerSchema(ma.Schema):
+    id = ma.fields.Integer()
+    invite_code = ma.fields.String()
+
+
+class ExportReferredSchema(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String(allow_none=True)
+    joined_at = ma.fields.DateTime()
+    counted = ma.fields.Boolean(metadata={"description": "False while the friend has not confirmed their address."})
+
+
+class ExportCodeSchema(ma.Schema):
+    code = ma.fields.String()
+    status = ma.fields.String()
+    expires_at = ma.fields.DateTime()
+    created_at = ma.fields.DateTime()
+
+
+class ExportRecordSchema(ma.Schema):
+    id = ma.fields.Integer()
+    operation = ma.fields.String()
+    amount = ma.fields.Integer()
+    user_balance = ma.fields.Integer()
+    operation_response = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    deleted_at = ma.fields.DateTime(allow_none=True)
+
+
+class ExportSchema(ma.Schema):
+    """Everything Titan stores about you."""
+
+    profile = ma.fields.Nested(ExportProfileSchema, required=True)
+    waitlist = ma.fields.Nested(ExportWaitlistSchema, allow_none=True, metadata={"description": "Your standing."})
+    referred_by = ma.fields.Nested(ExportReferrerSchema, allow_none=True)
+    referred = ma.fields.List(ma.fields.Nested(ExportReferredSchema), required=True)
+    referral_codes = ma.fields.List(ma.fields.Nested(ExportCodeSchema), required=True)
+    records = ma.fields.List(ma.fields.Nested(ExportRecordSchema), required=True)
+    exported_at = ma.fields.DateTime(required=True)

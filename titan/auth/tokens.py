@@ -1,15 +1,17 @@
 """JWTs: issuing, checking and revoking them, and the flask-jwt-extended wiring.
 
-`sub` is the user id as a string; revoked tokens live in the database (so every worker and every
-restart sees them); every token problem answers 401 in the API's error envelope (flask-jwt-extended
-would say 422 for a malformed token).
+`sub` is the user id as a string and `gen` the user's token generation when it was issued. A token
+is revoked when its id is in `revoked_tokens` (logout) or its generation is below the user's
+(logout everywhere, a password reset or change): both live in the database, so every worker and
+every restart sees them. Every token problem answers 401 in the API's error envelope
+(flask-jwt-extended would say 422 for a malformed token).
 """
 
 from datetime import UTC, datetime
 
-from flask import current_app, jsonify
+from flask import current_app, g, jsonify
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from titan.auth.models import RevokedToken
@@ -45,8 +47,26 @@ def refresh_access_token(user):
     }
 
 
-def is_token_revoked(jti):
-    return db.session.scalar(select(exists().where(RevokedToken.jti == jti)))
+def token_user(claims):
+    """The user a token names, read once per request (the revocation check and the user loader
+    both ask; the session's identity map holds objects only weakly, so keep it on `g`)."""
+    cached = g.get("token_user")
+    if cached is not None and str(cached.id) == claims.get("sub"):
+        return cached
+    try:
+        user = db.session.get(User, int(claims["sub"]))
+    except (TypeError, ValueError, KeyError):
+        return None
+    g.token_user = user
+    return user
+
+
+def is_revoked(claims):
+    """Logged out (its id is revoked), or issued before the user's tokens were all revoked."""
+    user = token_user(claims)
+    if user is not None and claims.get("gen", 0) < user.token_generation:
+        return True
+    return db.session.scalar(select(exists().where(RevokedToken.jti == claims["jti"])))
 
 
 def decode_valid_token(encoded):
@@ -55,7 +75,7 @@ def decode_valid_token(encoded):
         claims = decode_token(encoded)
     except Exception:  # noqa: BLE001 - PyJWT's errors and flask-jwt-extended's own for bad claims
         raise Unauthorized("token_invalid", TOKEN_INVALID) from None
-    if is_token_revoked(claims["jti"]):
+    if is_revoked(claims):
         raise Unauthorized("token_revoked", TOKEN_REVOKED)
     return claims
 
@@ -70,7 +90,7 @@ def verify_token(encoded):
 
 
 def revoke(claims):
-    if is_token_revoked(claims["jti"]):
+    if db.session.scalar(select(exists().where(RevokedToken.jti == claims["jti"]))):
         return
     db.session.add(
         RevokedToken(
@@ -82,8 +102,23 @@ def revoke(claims):
     )
 
 
-def logout(access_claims, refresh_token=None):
-    """Revoke the access token presented and, if given, the user's refresh token: all or nothing."""
+def revoke_all(user):
+    """Revoke every token issued to `user` so far, on every worker (the tokens issued next are fine)."""
+    db.session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(token_generation=User.token_generation + 1)
+        .execution_options(synchronize_session="fetch")
+    )
+
+
+def logout(access_claims, refresh_token=None, everywhere=False):
+    """Revoke the access token presented and, if given, the user's refresh token; with `everywhere`,
+    every token of the user (all devices). All or nothing."""
+    if everywhere:
+        user = token_user(access_claims)
+        if user is not None:
+            revoke_all(user)
     if refresh_token:
         try:
             refresh_claims = decode_valid_token(refresh_token)
@@ -123,16 +158,16 @@ def register_jwt_callbacks(jwt):
 
     @jwt.user_lookup_loader
     def load_user(_header, claims):
-        try:
-            user_id = int(claims["sub"])
-        except (TypeError, ValueError):
-            return None
-        user = db.session.get(User, user_id)
+        user = token_user(claims)
         return user if user is not None and user.is_active else None
 
+    @jwt.additional_claims_loader
+    def generation(user):
+        return {"gen": user.token_generation} if isinstance(user, User) else {}
+
     @jwt.token_in_blocklist_loader
-    def is_revoked(_header, claims):
-        return is_token_revoked(claims["jti"])
+    def in_blocklist(_header, claims):
+        return is_revoked(claims)
 
     @jwt.unauthorized_loader
     def missing_token(reason):

@@ -8,6 +8,7 @@ from titan.common.exceptions import Forbidden, NotFound
 from titan.common.pagination import contains_any, ordered, paginate
 from titan.common.transactions import commit, rollback
 from titan.extensions import db
+from titan.jobs import enqueue
 from titan.members.accounts import (
     already_taken,
     check_email_allowed,
@@ -17,6 +18,8 @@ from titan.members.accounts import (
     username_taken,
 )
 from titan.members.codes import resolve_referral_code
+from titan.members.confirmation import is_proven, send_confirmation_link
+from titan.members.mail import send_email_change_notice
 from titan.members.models import User
 from titan.members.passwords import hash_password
 from titan.members.referrals import credit_referral, referrer_already_set
@@ -34,11 +37,7 @@ class UserDetail:
 
 def update_profile(user, changes):
     if "email" in changes and changes["email"] != user.email:
-        check_email_allowed(changes["email"])
-        if email_taken(changes["email"], exclude_user_id=user.id):
-            raise already_taken("email")
-        user.email = changes["email"]
-        user.email_identity = email_identity(changes["email"])
+        request_email_change(user, changes["email"])
     if "username" in changes and changes["username"] != user.username:
         if username_taken(changes["username"], exclude_user_id=user.id):
             raise already_taken("username")
@@ -50,7 +49,7 @@ def update_profile(user, changes):
         if user.referred_by_id is not None:
             raise referrer_already_set("invited_by_code")
         referrer = resolve_referral_code(changes["invited_by_code"])
-        credit_referral(user, referrer, changes["invited_by_code"], new_user=False, field="invited_by_code")
+        credit_referral(user, referrer, changes["invited_by_code"], proven=is_proven(user), field="invited_by_code")
     try:
         commit()
     except IntegrityError as error:
@@ -60,6 +59,18 @@ def update_profile(user, changes):
             raise
         raise already_taken(field) from None
     return user
+
+
+def request_email_change(user, address):
+    """Keep the current address until the new one is confirmed by the link mailed to it; tell the
+    current address. The new address must be free now, and still when it is confirmed."""
+    check_email_allowed(address)
+    if email_taken(address, exclude_user_id=user.id):
+        raise already_taken("email")
+    user.pending_email = address
+    send_confirmation_link(user, address)
+    if user.email:
+        enqueue(send_email_change_notice, user_id=user.id, old_address=user.email, new_address=address)
 
 
 def list_users(sort_by, direction, page, per_page, search=None):

@@ -1,5 +1,7 @@
 """Marshmallow fields shared by several schemas."""
 
+from datetime import UTC
+
 import marshmallow as ma
 from flask import current_app
 
@@ -59,3 +61,21 @@ class ReferralCodeField(ma.fields.String):
         if not CUSTOM_CODE_PATTERN.match(raw):
             raise self.make_error("invalid")
         return normalise_code(raw)
+
+
+class UtcDateTime(ma.fields.AwareDateTime):
+    """An ISO 8601 date and time (UTC when no offset is given), loaded as UTC: an offset that would
+    carry it past the calendar's ends (`9999-12-31T23:59:59-12:00`) is refused, not an OverflowError."""
+
+    default_error_messages = {"out_of_range": "Enter a date and time between the years 1 and 9999 (in UTC)."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default_timezone", UTC)
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise self.make_error("out_of_range") from None

@@ -3,10 +3,11 @@
 import logging
 import time
 
-from flask import g, has_request_context
+from flask import current_app, g, has_request_context
 from procrastinate.tasks import configure_task
 
 from titan.common.transactions import after_commit
+from titan.common.urls import public_base_url
 from titan.extensions import db, job_queue
 
 log = logging.getLogger("titan.jobs")
@@ -44,8 +45,13 @@ def job(name):
     return declare
 
 
-def current_request_id():
-    return g.get("request_id") if has_request_context() else None
+def request_origin():
+    """What a job keeps of the request that queued it: its id (for the logs) and, when
+    PUBLIC_BASE_URL is not set, the address it came to (for links in mail)."""
+    if not has_request_context():
+        return None, None
+    base_url = None if current_app.config.get("PUBLIC_BASE_URL") else public_base_url()
+    return g.get("request_id"), base_url
 
 
 def enqueue(kind, **payload):
@@ -57,7 +63,7 @@ def enqueue_many(kind, payloads):
     """Queue one job of `kind` per payload, in one statement."""
     if not payloads:
         return
-    request_id = current_request_id()
+    request_id, base_url = request_origin()
     queue = job_queue.queue
     if queue is None:
         for payload in payloads:
@@ -66,7 +72,8 @@ def enqueue_many(kind, payloads):
     deferrer = configure_task(
         name=kind.name, job_manager=queue.job_manager, queue=QUEUE, connection=db.session.connection()
     )
-    deferrer.batch_defer(*({"payload": payload, "request_id": request_id} for payload in payloads))
+    origin = {"request_id": request_id, "base_url": base_url}
+    deferrer.batch_defer(*({"payload": payload, **origin} for payload in payloads))
 
 
 def run_inline(kind, payload, request_id):

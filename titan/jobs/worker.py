@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import procrastinate
+from flask import g
 from procrastinate.jobs import Status
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from sqlalchemy.engine import make_url
@@ -70,10 +71,11 @@ def build_worker_app(flask_app):
     backoff = Backoff(config["JOBS_MAX_ATTEMPTS"], config["JOBS_RETRY_SECONDS"])
 
     def task_for(kind):
-        def run(context, payload, request_id=None):
+        def run(context, payload, request_id=None, base_url=None):
             attempt = context.job.attempts + 1
             started = time.perf_counter()
             with flask_app.app_context():
+                g.public_base_url = base_url
                 try:
                     kind(**payload)
                 except Exception as error:

@@ -13,6 +13,10 @@ from titan.extensions import db
 WAITLIST_WAITING = "waiting"
 WAITLIST_ADMITTED = "admitted"
 
+# A referred user's referral: it counts (moves the referrer up) once the friend confirms their address.
+REFERRAL_PENDING = "pending"
+REFERRAL_COUNTED = "counted"
+
 CODE_ACTIVE = "active"
 CODE_REVOKED = "revoked"
 # An active code past its expiry is marked expired when its owner creates the next one.
@@ -33,6 +37,12 @@ class User(db.Model):
             "waitlist_status IS NULL OR waitlist_status IN ('waiting', 'admitted')", name="waitlist_status_known"
         ),
         CheckConstraint("waitlist_boost >= 0", name="waitlist_boost_not_negative"),
+        CheckConstraint(
+            # A referral has a state; it may outlive its referrer (deleted: ON DELETE SET NULL).
+            "(referred_by_id IS NULL OR referral_state IS NOT NULL) AND "
+            "(referral_state IS NULL OR referral_state IN ('pending', 'counted'))",
+            name="referral_state_known",
+        ),
         # Waiting users in position order, by the key (id - waitlist_boost, id); nobody else is in it.
         Index(
             "ix_users_waitlist_position",
@@ -67,6 +77,8 @@ class User(db.Model):
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     signup_code: Mapped[str | None] = mapped_column(String(32))
     referral_count: Mapped[int] = mapped_column(default=0, server_default="0")
+    # This user's own referral (by `referred_by`): pending until they confirm their address, then counted.
+    referral_state: Mapped[str | None] = mapped_column(String(10))
 
     waitlist_status: Mapped[str | None] = mapped_column(String(10))
     # WAITLIST_REFERRAL_BOOST x referral_count, stored so the position key (id - waitlist_boost, id)
@@ -74,6 +86,18 @@ class User(db.Model):
     waitlist_boost: Mapped[int] = mapped_column(default=0, server_default="0")
     joined_waitlist_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # The address is proven (a link sent to it was used); a new address waits in pending_email until then.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    # Non-essential mail (the referrer notification) stops once the user unsubscribes.
+    mail_opt_out: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Raised to revoke every token issued before (password reset or change, logout everywhere).
+    token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Raised when an admin signs out: every admin panel session of theirs ends.
+    admin_session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When a sign-in link was last used: links sent before then no longer work.
+    link_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     balance: Mapped[int] = mapped_column(default=start_balance)
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
@@ -84,6 +108,10 @@ class User(db.Model):
 
     def __repr__(self):
         return f"<User {self.id} {self.email or self.phone or self.username}>"
+
+    @property
+    def email_confirmed(self):
+        return self.email_confirmed_at is not None
 
     @property
     def display_name(self):
@@ -118,3 +146,17 @@ class ReferralCode(db.Model):
 
     def is_active_at(self, moment):
         return self.status == CODE_ACTIVE and self.expires_at > moment
+
+
+class VisitorMail(db.Model):
+    """A mail a visitor asked for (a link to confirm, sign in, reset, ...), by the address it went
+    to: at most one a minute and a few a day per address, whatever the rate limits say."""
+
+    __tablename__ = "visitor_mail"
+    __table_args__ = (Index("ix_visitor_mail_address_sent_at", "address", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The address's identity key (titan.common.contacts.email_identity): one person, one count.
+    address: Mapped[str] = mapped_column(String(254))
+    kind: Mapped[str] = mapped_column(String(32))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -7,8 +7,9 @@ Redis is configured, the waitlist is mirrored there:
 - `rank`: a sorted set of waiting users (score = the key, member = the zero-padded id, so Redis
   breaks equal scores by id exactly as the database does); ZRANK answers a position in O(log n)
   however long the list is;
-- `codes`: invite code -> user id, `referrals`: user id -> referral count, `admitted`: the set of
-  admitted users, and `total`: everyone who joined;
+- `codes`: invite code -> user id, `referrals`: user id -> referral count, `pending`: user id ->
+  referrals waiting for the friend's confirmation, `admitted`: the set of admitted users,
+  `confirmed`: the set of users whose address is confirmed, and `total`: everyone who joined;
 - `ready`: set once the mirror is whole.
 
 Changes are mirrored after each commit. A look-up by invite code is then one Redis round trip
@@ -27,29 +28,31 @@ from sqlalchemy import and_, func, or_, select, update
 from titan.common.redis_fallback import unless_redis_fails
 from titan.common.transactions import commit
 from titan.extensions import db, redis_store
-from titan.members.models import WAITLIST_ADMITTED, WAITLIST_WAITING, User
+from titan.members.models import REFERRAL_PENDING, WAITLIST_ADMITTED, WAITLIST_WAITING, User
 
 log = logging.getLogger(__name__)
 MEMBER_WIDTH = 12
 REBUILD_BATCH = 10_000
 REBUILD_LOCK_SECONDS = 300
-MIRRORED = ("rank", "codes", "referrals", "admitted")
+MIRRORED = ("rank", "codes", "referrals", "admitted", "pending", "confirmed")
 
 # The position key, as the database orders and indexes it (see ix_users_waitlist_position).
 POSITION_KEY = User.id - User.waitlist_boost
 IS_WAITING = User.waitlist_status == WAITLIST_WAITING
 
-# KEYS: ready, codes, rank, referrals, admitted, total; ARGV: invite code.
-# Answers {0} when not built, {1} for an unknown code, else {1, id, rank, referrals, admitted, total}.
+# KEYS: ready, codes, rank, referrals, admitted, total, pending, confirmed; ARGV: invite code.
+# Answers {0} when not built, {1} for an unknown code, else
+# {1, id, rank, referrals, admitted, total, pending, confirmed}.
 LOOKUP_SCRIPT = f"""
 if redis.call('EXISTS', KEYS[1]) == 0 then return {{0}} end
 local id = redis.call('HGET', KEYS[2], ARGV[1])
 if not id then return {{1}} end
 local member = string.rep('0', {MEMBER_WIDTH} - #id) .. id
 return {{1, id, redis.call('ZRANK', KEYS[3], member), redis.call('HGET', KEYS[4], id),
-        redis.call('SISMEMBER', KEYS[5], id), redis.call('GET', KEYS[6])}}
+        redis.call('SISMEMBER', KEYS[5], id), redis.call('GET', KEYS[6]), redis.call('HGET', KEYS[7], id),
+        redis.call('SISMEMBER', KEYS[8], id)}}
 """
-LOOKUP_KEYS = ("ready", "codes", "rank", "referrals", "admitted", "total")
+LOOKUP_KEYS = ("ready", "codes", "rank", "referrals", "admitted", "total", "pending", "confirmed")
 
 # KEYS: ready, rank, codes, referrals, total; ARGV: member, score, invite code, id, referral count.
 # Adds a new waiting user; answers {ready, rank, total}.
@@ -73,6 +76,8 @@ class MirroredUser(NamedTuple):
 
     id: int
     referral_count: int
+    pending_referrals: int
+    email_confirmed: bool
     waitlist_status: str
     standing: Standing
 
@@ -150,14 +155,21 @@ def look_up_invite_code(code):
         answer = redis_store.script(LOOKUP_SCRIPT)(keys=[names[name] for name in LOOKUP_KEYS], args=[code])
         if not answer[0]:
             rebuild(client)
-    if answer is None or len(answer) < 6:
+    if answer is None or len(answer) < 8:
         return None
-    _, user_id, rank, referrals, admitted, total = answer
+    _, user_id, rank, referrals, admitted, total, pending, confirmed = answer
     if rank is None and not admitted:
         return None
     status = WAITLIST_WAITING if rank is not None else WAITLIST_ADMITTED
     position = None if rank is None else rank + 1
-    return MirroredUser(int(user_id), int(referrals or 0), status, Standing(position, int(total or 0)))
+    return MirroredUser(
+        int(user_id),
+        int(referrals or 0),
+        int(pending or 0),
+        bool(confirmed),
+        status,
+        Standing(position, int(total or 0)),
+    )
 
 
 def total_registered():
@@ -203,12 +215,41 @@ def record_joined(user):
     return Standing(answer[1] + 1, answer[2])
 
 
-def record_referral(referrer_id, boost):
+def record_referral(referrer_id, boost, *, was_pending):
+    """A referral counted: the referrer moves up (and has one pending referral fewer, if it waited)."""
+
     def count(pipe, names):
         pipe.zadd(names["rank"], {member(referrer_id): -boost}, xx=True, incr=True)
         pipe.hincrby(names["referrals"], referrer_id, 1)
+        if was_pending:
+            pipe.hincrby(names["pending"], referrer_id, -1)
 
     mirror(count)
+
+
+def record_pending_referral(referrer_id, change=1):
+    mirror(lambda pipe, names: pipe.hincrby(names["pending"], referrer_id, change))
+
+
+def record_confirmed(user_id):
+    mirror(lambda pipe, names: pipe.sadd(names["confirmed"], user_id))
+
+
+def record_removed(users):
+    """Members who left the waitlist (deleted their data, or never confirmed and were pruned):
+    `users` are (id, invite code) pairs."""
+
+    def remove(pipe, names):
+        pipe.zrem(names["rank"], *[member(user_id) for user_id, _ in users])
+        pipe.hdel(names["codes"], *[code for _, code in users])
+        for name in ("referrals", "pending"):
+            pipe.hdel(names[name], *[user_id for user_id, _ in users])
+        for name in ("admitted", "confirmed"):
+            pipe.srem(names[name], *[user_id for user_id, _ in users])
+        pipe.decrby(names["total"], len(users))
+
+    if users:
+        mirror(remove)
 
 
 def record_admitted(user_ids):
@@ -237,22 +278,40 @@ def rebuild(client=None):
         client.unlink(*building.values())
         waiting = 0
         rows = db.session.execute(
-            select(User.id, User.invite_code, User.referral_count, User.waitlist_status, POSITION_KEY)
+            select(
+                User.id,
+                User.invite_code,
+                User.referral_count,
+                User.waitlist_status,
+                POSITION_KEY,
+                User.email_confirmed_at.is_not(None),
+            )
             .where(User.waitlist_status.is_not(None), User.is_active.is_(True))
             .execution_options(yield_per=REBUILD_BATCH)
         )
         for batch in rows.partitions():
             pipe = client.pipeline(transaction=False)
-            pipe.hset(building["codes"], mapping={code: user_id for user_id, code, _, _, _ in batch})
-            pipe.hset(building["referrals"], mapping={user_id: count for user_id, _, count, _, _ in batch})
-            ranked = {member(user_id): key for user_id, _, _, status, key in batch if status == WAITLIST_WAITING}
-            admitted = [user_id for user_id, _, _, status, _ in batch if status == WAITLIST_ADMITTED]
+            pipe.hset(building["codes"], mapping={row.invite_code: row.id for row in batch})
+            pipe.hset(building["referrals"], mapping={row.id: row.referral_count for row in batch})
+            ranked = {member(row.id): row[4] for row in batch if row.waitlist_status == WAITLIST_WAITING}
+            admitted = [row.id for row in batch if row.waitlist_status == WAITLIST_ADMITTED]
+            confirmed = [row.id for row in batch if row[5]]
             if ranked:
                 pipe.zadd(building["rank"], ranked)
             if admitted:
                 pipe.sadd(building["admitted"], *admitted)
+            if confirmed:
+                pipe.sadd(building["confirmed"], *confirmed)
             pipe.execute()
             waiting += len(ranked)
+        pending = db.session.execute(
+            select(User.referred_by_id, func.count())
+            .where(User.referral_state == REFERRAL_PENDING)
+            .group_by(User.referred_by_id)
+            .execution_options(yield_per=REBUILD_BATCH)
+        )
+        for batch in pending.partitions():
+            client.hset(building["pending"], mapping=dict(batch))
         pipe = client.pipeline()
         for name in MIRRORED:
             pipe.unlink(names[name])

@@ -1,9 +1,11 @@
-"""Who referred whom: set at most once, never oneself, never a cycle. A counted referral moves
-the referrer up the waitlist and tells them by email."""
+"""Who referred whom: set at most once, never oneself, never a cycle. A referral counts (moves the
+referrer up and tells them by email) once the friend has proven their address, or at once with
+`EMAIL_CONFIRMATION` off, or for a friend who signed in by phone (the texted code proved the number)."""
 
 from flask import current_app
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.attributes import set_committed_value
 
 from titan.common.exceptions import InvalidInput
 from titan.common.transactions import after_commit
@@ -11,9 +13,14 @@ from titan.extensions import db
 from titan.jobs import enqueue
 from titan.members import ranking
 from titan.members.mail import send_referrer_notified
-from titan.members.models import User
+from titan.members.models import REFERRAL_COUNTED, REFERRAL_PENDING, User
 
 REFERRAL_GRAPH_LOCK = 73_110_001
+
+
+def counts_at_once(*, proven):
+    """Does a referral count now? `proven`: the friend's address (or phone) is proven already."""
+    return proven or not current_app.config["EMAIL_CONFIRMATION"]
 
 
 def would_form_cycle(user_id, referrer_id):
@@ -30,28 +37,65 @@ def lock_referral_graph():
         db.session.execute(select(func.pg_advisory_xact_lock(REFERRAL_GRAPH_LOCK)))
 
 
-def credit_referral(user, referrer, code, *, new_user, field="invited_by_code"):
-    """Record that `referrer` brought `user`: set once, never self, never a cycle.
+def referral_of_new_user(referrer, code, *, proven):
+    """The columns of a new user referred by `referrer` (set in the INSERT that creates them)."""
+    state = REFERRAL_COUNTED if counts_at_once(proven=proven) else REFERRAL_PENDING
+    return {"referred_by_id": referrer.id, "signup_code": code, "referral_state": state}
 
-    Counts the referral for the referrer (moving them up the waitlist), queues the email that
-    tells them, and after commit updates the ranking. `field` names the input that carried the code.
-    """
+
+def new_user_referred(user, referrer):
+    """After inserting `user` with `referral_of_new_user`: count the referral, or note it pending."""
+    if user.referral_state == REFERRAL_COUNTED:
+        count_referral(referrer, user.id, was_pending=False)
+    else:
+        referrer_id = referrer.id
+        after_commit(lambda: ranking.record_pending_referral(referrer_id))
+
+
+def credit_referral(user, referrer, code, *, proven, field="invited_by_code"):
+    """Record that `referrer` brought the existing `user`: set once, never self, never a cycle.
+    `field` names the input that carried the code."""
     if referrer.id == user.id:
         raise InvalidInput("self_referral", "You cannot use your own referral code.", field=field)
-    if not new_user:
-        lock_referral_graph()
-        if would_form_cycle(user.id, referrer.id):
-            raise InvalidInput("referral_cycle", "This code belongs to someone you referred.", field=field)
-        claimed = db.session.execute(
-            update(User)
-            .where(User.id == user.id, User.referred_by_id.is_(None))
-            .values(referred_by_id=referrer.id, signup_code=code)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not claimed:
-            raise referrer_already_set(field)
-    user.referred_by_id = referrer.id
-    user.signup_code = code
+    lock_referral_graph()
+    if would_form_cycle(user.id, referrer.id):
+        raise InvalidInput("referral_cycle", "This code belongs to someone you referred.", field=field)
+    values = referral_of_new_user(referrer, code, proven=proven)
+    claimed = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.referred_by_id.is_(None))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        raise referrer_already_set(field)
+    for name, value in values.items():
+        set_committed_value(user, name, value)  # written by the UPDATE above: nothing to flush
+    new_user_referred(user, referrer)
+
+
+def referrer_already_set(field):
+    return InvalidInput("referrer_already_set", "Your referrer is already set.", field=field)
+
+
+def count_pending_referral(friend):
+    """The friend just proved their address: their pending referral counts now (once: a second
+    confirmation at the same moment finds it counted already)."""
+    counted = db.session.execute(
+        update(User)
+        .where(User.id == friend.id, User.referral_state == REFERRAL_PENDING)
+        .values(referral_state=REFERRAL_COUNTED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if counted:
+        referrer = db.session.get(User, friend.referred_by_id)
+        if referrer is not None:
+            count_referral(referrer, friend.id, was_pending=True)
+
+
+def count_referral(referrer, friend_id, *, was_pending):
+    """The referrer moves ahead by WAITLIST_REFERRAL_BOOST places; the mirror follows after commit,
+    and the email that tells them is queued in this transaction."""
     boost = current_app.config["WAITLIST_REFERRAL_BOOST"]
     db.session.execute(
         update(User)
@@ -60,10 +104,6 @@ def credit_referral(user, referrer, code, *, new_user, field="invited_by_code"):
         .execution_options(synchronize_session=False)
     )
     referrer_id = referrer.id
-    after_commit(lambda: ranking.record_referral(referrer_id, boost))
+    after_commit(lambda: ranking.record_referral(referrer_id, boost, was_pending=was_pending))
     if referrer.email:
-        enqueue(send_referrer_notified, referrer_id=referrer_id, friend_id=user.id)
-
-
-def referrer_already_set(field):
-    return InvalidInput("referrer_already_set", "Your referrer is already set.", field=field)
+        enqueue(send_referrer_notified, referrer_id=referrer_id, friend_id=friend_id)

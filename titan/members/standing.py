@@ -3,7 +3,8 @@ it was read (the Redis mirror, the database, or a user just created)."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from titan.common.codes import normalise_code
 from titan.common.exceptions import NotFound
@@ -12,10 +13,27 @@ from titan.common.urls import public_base_url
 from titan.extensions import db
 from titan.members import ranking
 from titan.members.codes import cached_referral_code_owner_id
-from titan.members.models import User
+from titan.members.models import REFERRAL_PENDING, User
 
+Friend = aliased(User)
+# Friends who joined with the user's code and have not confirmed yet (an index range on referred_by_id).
+PENDING_REFERRALS = (
+    select(func.count())
+    .select_from(Friend)
+    .where(Friend.referred_by_id == User.id, Friend.referral_state == REFERRAL_PENDING)
+    .scalar_subquery()
+)
 # The columns a standing needs, read in one indexed query (no ORM object, so always fresh).
-MEMBER_COLUMNS = (User.id, User.email, User.invite_code, User.referral_count, User.waitlist_status, User.waitlist_boost)
+MEMBER_COLUMNS = (
+    User.id,
+    User.email,
+    User.invite_code,
+    User.referral_count,
+    User.waitlist_status,
+    User.waitlist_boost,
+    User.email_confirmed_at,
+    PENDING_REFERRALS.label("pending_referrals"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,13 +44,20 @@ class WaitlistMember:
     waitlist_status: str | None
     position: int | None
     total_registered: int
+    email_confirmed: bool
+    pending_referrals: int
     # Known when the member was read from the database (the Redis mirror keeps no addresses).
     email: str | None = None
 
 
-def member_of(user, standing=None):
-    """`user` (a User or a row of MEMBER_COLUMNS) with their standing (`standing` when already known)."""
+def member_of(user, standing=None, pending_referrals=None):
+    """`user` (a User or a row of MEMBER_COLUMNS) with their standing (`standing` when already known;
+    `pending_referrals` too: a user just created has none)."""
     position, total = standing if standing is not None else ranking.standing(user)
+    if pending_referrals is None:
+        pending_referrals = getattr(user, "pending_referrals", None)
+    if pending_referrals is None:
+        pending_referrals = db.session.scalar(select(PENDING_REFERRALS).where(User.id == user.id))
     return WaitlistMember(
         id=user.id,
         invite_code=user.invite_code,
@@ -40,6 +65,8 @@ def member_of(user, standing=None):
         waitlist_status=user.waitlist_status,
         position=position,
         total_registered=total,
+        email_confirmed=user.email_confirmed_at is not None,
+        pending_referrals=pending_referrals,
         email=user.email,
     )
 
@@ -62,7 +89,16 @@ def member_by_code(code):
     mirrored = ranking.look_up_invite_code(code)
     if mirrored is not None:
         position, total = mirrored.standing
-        return WaitlistMember(mirrored.id, code, mirrored.referral_count, mirrored.waitlist_status, position, total)
+        return WaitlistMember(
+            id=mirrored.id,
+            invite_code=code,
+            referral_count=mirrored.referral_count,
+            waitlist_status=mirrored.waitlist_status,
+            position=position,
+            total_registered=total,
+            email_confirmed=mirrored.email_confirmed,
+            pending_referrals=mirrored.pending_referrals,
+        )
     return stored_member_by_code(code)
 
 
@@ -90,6 +126,8 @@ def user_data(member):
         "wait_list_position": member.position,
         "total_registered": member.total_registered,
         "referral_url": referral_url(member.invite_code),
+        "email_confirmed": member.email_confirmed,
+        "pending_referrals": member.pending_referrals,
     }
 
 

@@ -8,6 +8,15 @@ PAGE_COPY = {
     "email_taken": "This email is already on the waitlist. Find your place with your referral code on the status page.",
     "code_not_found": "This invite link doesn't work, but you can still join.",
     "code_expired": "This invite link has expired, but you can still join.",
+    "link_invalid": "This link doesn't work: it may have expired, been used already, or been copied only in part.",
+    "invite_only": "Titan is invite-only for now: your account opens when you're admitted from the waitlist.",
+    "username_taken": "This username is taken. Choose another one, or leave it empty.",
+    "address_taken_meanwhile": "Someone else uses this address now, so it can't become yours.",
+}
+# What the landing page says right after a join, with EMAIL_CONFIRMATION on and off.
+JOINED = {
+    True: "You're on the list. Confirm your address from the email we sent, then share your link to move up.",
+    False: "You're on the list. Share your link to move up.",
 }
 # Reasons a referral code stopped working: the page says so and still lets the visitor join.
 CODE_REASONS = frozenset({"code_not_found", "code_expired"})

@@ -1,16 +1,17 @@
 """Server-rendered pages. Every form works without JavaScript (post, then redirect); titan.js and
 performance.js only enhance them."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
+from titan.auth import addresses
 from titan.common.exceptions import InvalidInput, NotFound, Unauthorized
 from titan.limits import shared_limit
 from titan.members.standing import member_by_code
 from titan.pages import services
-from titan.pages.copy import CODE_REASONS, copy_for, join_messages_for_script
-from titan.pages.forms import CodeLoginForm, JoinForm, SignOutForm
-from titan.waitlist.membership import join_waitlist, session_member
-from titan.waitlist.session import SESSION_KEY, session_user_id, sign_in_session
+from titan.pages.copy import CODE_REASONS, JOINED, copy_for, join_messages_for_script
+from titan.pages.forms import CodeLoginForm, ConfirmForm, EmailForm, JoinForm, SignOutForm
+from titan.waitlist.membership import join_waitlist, send_activation_link, session_member
+from titan.waitlist.session import session_user_id, sign_in_session, sign_out_session
 
 bp = Blueprint("pages", __name__)
 
@@ -23,7 +24,7 @@ def session_user():
     try:
         return session_member(user_id)
     except Unauthorized:  # the user is gone or deactivated
-        session.pop(SESSION_KEY, None)
+        sign_out_session()
         return None
 
 
@@ -55,8 +56,8 @@ def join(code=None):
             return landing(form, notice=copy_for(error), status=error.status)
         form.email.errors.append(copy_for(error))
         return landing(form, code=code, status=400)
-    sign_in_session(user)
-    flash("You're on the list. Share your link to move up.", "success")
+    sign_in_session(user, proven=True)
+    flash(JOINED[current_app.config["EMAIL_CONFIRMATION"]], "success")
     return redirect(url_for("pages.index"), code=303)
 
 
@@ -94,22 +95,64 @@ def status():
         except (InvalidInput, NotFound):
             form.code.errors.append("We couldn't find that code. Check it against your welcome email.")
         else:
-            sign_in_session(member)
+            sign_in_session(member, proven=False)
             return redirect(url_for("pages.status"), code=303)
+    return status_page(form=form)
+
+
+def status_page(form=None, email_form=None, status=None):
     member = session_user()
+    form, email_form = form or CodeLoginForm(), email_form or EmailForm()
     return render_template(
         "pages/status.html",
         form=form,
+        email_form=email_form,
+        action_form=ConfirmForm(),
         sign_out_form=SignOutForm(),
         standing=services.standing(member) if member else None,
-    ), (400 if form.errors else 200)
+        next_step=services.next_step(member) if member else None,
+    ), status or (400 if form.errors or email_form.errors else 200)
+
+
+@bp.post("/status/link")
+@shared_limit("mail")
+def email_sign_in_link():
+    """Mail a sign-in link (the same as `POST /api/v1/auth/email/link`): the page then shows the full address."""
+    form = EmailForm()
+    if not form.validate_on_submit():
+        return status_page(email_form=form)
+    addresses.request_sign_in_link(form.email.data)
+    flash("If Titan knows this address, a sign-in link is on its way. It works once.", "info")
+    return redirect(url_for("pages.status"), code=303)
+
+
+@bp.post("/status/confirmation")
+@shared_limit("mail")
+def resend_confirmation():
+    """Send the session's member their confirmation link again."""
+    member = session_user()
+    if member is not None and ConfirmForm().validate_on_submit():
+        services.resend_confirmation(member)
+        flash("A new confirmation link is on its way (at most one a minute).", "info")
+    return redirect(url_for("pages.status"), code=303)
+
+
+@bp.post("/status/activation")
+@shared_limit("mail")
+def resend_activation():
+    """Send an admitted member without a password the link that sets one."""
+    member = session_user()
+    if member is not None and ConfirmForm().validate_on_submit():
+        send_activation_link(member.id)
+        flash("A link to set your password is on its way (at most one a minute).", "info")
+    return redirect(url_for("pages.status"), code=303)
 
 
 @bp.post("/status/sign-out")
 def sign_out():
     """Forget which waitlist user this browser is (an admin session, if any, is kept)."""
     if SignOutForm().validate_on_submit():
-        session.pop(SESSION_KEY, None)
+        sign_out_session()
         flash("Signed out. Your place on the list is kept.", "info")
     return redirect(url_for("pages.status"), code=303)
 

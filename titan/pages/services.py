@@ -5,10 +5,16 @@ import json
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from flask import current_app
+
+from titan.auth import addresses
 from titan.common.codes import CUSTOM_CODE_PATTERN, normalise_code
 from titan.common.exceptions import InvalidInput, NotFound
+from titan.common.urls import public_base_url
+from titan.extensions import db
 from titan.market import services as market
 from titan.market.analytics import PERIODS
+from titan.members.models import WAITLIST_ADMITTED, User
 from titan.members.standing import member_by_code, user_data
 from titan.pages.copy import PAGE_COPY, copy_for
 
@@ -34,6 +40,28 @@ def standing(member):
     """The user data of the waitlist contract plus the share links the pages show with it."""
     data = user_data(member)
     return {**data, "share_links": share_links(data["referral_url"])}
+
+
+def next_step(member):
+    """What the status page offers a member beyond their standing: `confirm` their address,
+    `activate` an account (admitted, no password yet), `sign_in` (admitted with an account), or None."""
+    if member.waitlist_status == WAITLIST_ADMITTED:
+        user = db.session.get(User, member.id)
+        return "sign_in" if user is not None and user.password_hash else "activate"
+    if not member.email_confirmed and current_app.config["EMAIL_CONFIRMATION"]:
+        return "confirm"
+    return None
+
+
+def resend_confirmation(member):
+    user = db.session.get(User, member.id)
+    if user is not None and user.email:
+        addresses.resend_confirmation(user.email)
+
+
+def sign_in_help():
+    """How an account holder signs in (the pages have no account area: the API and its clients do)."""
+    return {"token_url": f"{public_base_url()}/api/v1/auth/token", "docs_url": f"{public_base_url()}/docs"}
 
 
 def invite_from_link(code):

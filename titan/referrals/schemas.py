@@ -1,17 +1,14 @@
-from datetime import UTC
-
 import marshmallow as ma
 
-from titan.common.fields import EmailAddress, ReferralCodeField
+from titan.common.fields import EmailAddress, ReferralCodeField, UtcDateTime
 from titan.common.types import utcnow
 
 
 class ReferralCodeCreateSchema(ma.Schema):
     code = ReferralCodeField(metadata={"description": "4-32 letters and digits; generated when left out."})
-    expires_at = ma.fields.AwareDateTime(
+    expires_at = UtcDateTime(
         required=True,
-        default_timezone=UTC,
-        metadata={"description": "ISO 8601 (UTC when no offset is given); must be in the future."},
+        metadata={"description": "ISO 8601 (UTC when no offset is given, answered in UTC); must be in the future."},
     )
 
 

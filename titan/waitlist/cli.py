@@ -3,7 +3,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from titan.members import ranking
-from titan.waitlist.admission import admit_next
+from titan.waitlist.admission import admit_next, prune_unconfirmed
 
 waitlist_cli = AppGroup("waitlist", help="Run the waitlist.")
 
@@ -11,9 +11,18 @@ waitlist_cli = AppGroup("waitlist", help="Run the waitlist.")
 @waitlist_cli.command("admit")
 @click.argument("count", type=click.IntRange(min=1, max=100_000))
 def admit(count):
-    """Admit the next COUNT waiting users (they get an email)."""
+    """Admit the next COUNT waiting users in position order (confirmed ones only, with
+    EMAIL_CONFIRMATION on); each gets an email with the link that sets a password."""
     admitted = admit_next(count)
     click.echo(f"Admitted {len(admitted)} users.")
+
+
+@waitlist_cli.command("prune")
+def prune():
+    """Remove waiting members who never confirmed their address (after WAITLIST_UNCONFIRMED_DAYS)."""
+    removed = prune_unconfirmed()
+    days = current_app.config["WAITLIST_UNCONFIRMED_DAYS"]
+    click.echo(f"Removed {removed} unconfirmed members who joined more than {days} days ago.")
 
 
 @waitlist_cli.command("rebuild-ranking")

@@ -2,16 +2,19 @@
 
 from typing import NamedTuple
 
+from sqlalchemy import select
+
 from titan.common.codes import normalise_code
 from titan.common.exceptions import InvalidInput, NotFound, Unauthorized
 from titan.common.transactions import after_commit, commit, read_only
+from titan.extensions import db
 from titan.jobs import enqueue
 from titan.members import ranking
 from titan.members.accounts import DuplicateUser, check_email_allowed, create_user, find_by_email
 from titan.members.codes import resolve_referral_code
-from titan.members.mail import send_welcome
-from titan.members.models import User
-from titan.members.referrals import credit_referral
+from titan.members.mail import send_activation, send_welcome
+from titan.members.models import WAITLIST_ADMITTED, User
+from titan.members.referrals import new_user_referred, referral_of_new_user
 from titan.members.standing import (
     WaitlistMember,
     find_member,
@@ -20,6 +23,7 @@ from titan.members.standing import (
     stored_member_by_code,
     user_data,
 )
+from titan.members.throttle import may_send
 
 EMAIL_TAKEN = "This field must be unique."
 NOT_JOINED = "Join the waitlist or log in with your referral code first."
@@ -34,19 +38,20 @@ def join_waitlist(email, code=None):
     """Put `email` on the waitlist (referred by the owner of `code`): the new user, as a member."""
     check_email_allowed(email)
     referrer = resolve_referral_code(code) if code else None
+    referral = referral_of_new_user(referrer, normalise_code(code), proven=False) if referrer else {}
     try:
-        user = create_user(email=email, waitlist=True)
+        user = create_user(email=email, waitlist=True, **referral)
     except DuplicateUser:
         raise InvalidInput("email_taken", EMAIL_TAKEN, field="email") from None
     if referrer is not None:
-        credit_referral(user, referrer, normalise_code(code), new_user=True)
+        new_user_referred(user, referrer)
     # The mirror learns of the new member before any job reads their standing (inline jobs run
     # among the after-commit steps); its write round trip also answers the new standing.
     standing = []
     after_commit(lambda: standing.append(ranking.record_joined(user)))
     enqueue(send_welcome, user_id=user.id)
     commit()
-    return Joined(user, member_of(user, standing[0] if standing else None))
+    return Joined(user, member_of(user, standing[0] if standing else None, pending_referrals=0))
 
 
 def session_member(user_id):
@@ -61,8 +66,9 @@ def session_member(user_id):
 
 def member_detail(email=None, code=None, session_user_id=None):
     """User data plus the address of the member matching `email` and/or `code` (both must match
-    when both are given). Found by code alone, the address is masked unless `session_user_id`
-    is that member."""
+    when both are given). Found by code alone, the address is masked unless `session_user_id` is
+    that member's, proven by an emailed link (the caller passes None for a session that only
+    knew a code)."""
     if email is None and code is None:
         raise InvalidInput("nothing_to_look_up", "Give an email or a code.")
     member = None
@@ -83,3 +89,12 @@ def member_detail(email=None, code=None, session_user_id=None):
 
 def user_not_found():
     return NotFound("user_not_found", "User not found")
+
+
+def send_activation_link(user_id):
+    """Mail an admitted member without a password the link that sets one (throttled per address)."""
+    user = db.session.scalar(select(User).where(User.id == user_id, User.is_active.is_(True)).with_for_update())
+    waiting_for_a_password = user is not None and user.email and not user.password_hash
+    if waiting_for_a_password and user.waitlist_status == WAITLIST_ADMITTED and may_send(user.email, "activation"):
+        enqueue(send_activation, user_id=user.id)
+    commit()

@@ -6,7 +6,7 @@ from titan.limits import shared_limit
 from titan.members.standing import member_by_code, user_data
 from titan.waitlist import membership
 from titan.waitlist.schemas import JoinSchema, UserDataSchema, UserDetailQuerySchema, WaitlistUserDetailSchema
-from titan.waitlist.session import session_user_id, sign_in_session
+from titan.waitlist.session import proven_session_user_id, session_user_id, sign_in_session
 
 blp = Blueprint(
     "waitlist",
@@ -29,7 +29,7 @@ def join(data):
     400 `{"email": ["Enter a valid email address."]}` or `{"email": ["This field must be unique."]}`.
     """
     joined = membership.join_waitlist(data["email"])
-    sign_in_session(joined.user)
+    sign_in_session(joined.user, proven=True)
     return user_data(joined.member)
 
 
@@ -45,7 +45,7 @@ def join_with_code(data, code):
     The referrer moves up the list and gets an email. 404 unknown code; 400 expired or revoked code.
     """
     joined = membership.join_waitlist(data["email"], code)
-    sign_in_session(joined.user)
+    sign_in_session(joined.user, proven=True)
     return user_data(joined.member)
 
 
@@ -67,9 +67,11 @@ def session_user_data():
 def user_detail(args):
     """User data plus email, found by `email` and/or `code` (both must match if both are given).
 
-    Found by code only, the email is masked (`j***@example.com`) unless the session is that user.
+    Found by code only, the email is masked (`j***@example.com`) unless the session is that user and
+    proved it by an emailed link (joined in this browser, or opened a confirmation or sign-in link);
+    a session that logged in with the code alone sees the masked address.
     """
-    return membership.member_detail(args.get("email"), args.get("code"), session_user_id())
+    return membership.member_detail(args.get("email"), args.get("code"), proven_session_user_id())
 
 
 @blp.route("/user/<code>/", methods=["GET"])
@@ -90,5 +92,5 @@ def user_by_code(code):
 def login_by_code(code):
     """Log the session in as the owner of `code` (waitlist standing only: never an API token)."""
     member = member_by_code(code)
-    sign_in_session(member)
+    sign_in_session(member, proven=False)
     return user_data(member)

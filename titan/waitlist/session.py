@@ -1,14 +1,28 @@
-"""The waitlist's cookie session: which waitlist user this browser is (never an API credential)."""
+"""The waitlist's cookie session: which waitlist user this browser is (never an API credential), and
+whether the browser proved it by an emailed link (joining here, a confirmation or sign-in link)
+or only knew a referral code."""
 
 from flask import session
 
 SESSION_KEY = "waitlist_user_id"
+PROVEN_KEY = "waitlist_proven"
 
 
-def sign_in_session(user):
+def sign_in_session(member, *, proven):
     session.permanent = True
-    session[SESSION_KEY] = user.id
+    session[SESSION_KEY] = member.id
+    session[PROVEN_KEY] = proven
+
+
+def sign_out_session():
+    session.pop(SESSION_KEY, None)
+    session.pop(PROVEN_KEY, None)
 
 
 def session_user_id():
     return session.get(SESSION_KEY)
+
+
+def proven_session_user_id():
+    """The session's user, if the browser proved it by an emailed link; else None."""
+    return session.get(SESSION_KEY) if session.get(PROVEN_KEY) else None

@@ -27,6 +27,11 @@ class AdminOnly:
         return super().render(template, sign_out_form=SignOutForm(), signed_in_admin=current_admin(), **kwargs)
 
 
+# Far past any real list (50 million rows at 50 a page), and an offset every database can bind.
+MAX_PAGE = 1_000_000
+MAX_ID = 2**31 - 1
+
+
 def utc_minutes(view, value, name):
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -44,11 +49,20 @@ class ReadOnlyModelView(AdminOnly, ModelView):
     column_type_formatters = {**typefmt.BASE_FORMATTERS, datetime: utc_minutes}
     column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, datetime: utc_minutes}
 
+    def _get_list_extra_args(self):
+        """The list's query arguments, the page clamped to 0..MAX_PAGE (`?page=-5` is the first
+        page, `?page=10**20` an empty one) rather than an OFFSET the database refuses."""
+        args = super()._get_list_extra_args()
+        args.page = min(max(args.page or 0, 0), MAX_PAGE)
+        return args
+
     def get_one(self, id):
         """One row, with the relations its columns show loaded (the models' relations never lazy-load)."""
         try:
             key = int(id)
         except ValueError:
+            return None
+        if not 0 < key <= MAX_ID:
             return None
         related = [joinedload(relation) for relation in self.column_select_related_list or ()]
         return db.session.get(self.model, key, options=related)
