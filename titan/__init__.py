@@ -132,7 +132,7 @@ def register_error_handlers(app):
 
 
 def register_request_hooks(app):
-    from titan.common.input_guard import init_input_guard
+    from titan.input_guard import init_input_guard
     from titan.security import apply_security_headers
 
     @app.before_request

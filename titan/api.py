@@ -7,7 +7,7 @@ import marshmallow as ma
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from titan.common import input_guard
+from titan import input_guard
 
 # How a blueprint answers errors (see titan.errors): the v1 envelope, or, for the routes the
 # single-page app speaks, invalid input as `{"field": ["message"]}` and `detail` beside the envelope.
@@ -31,7 +31,7 @@ class ArgumentsParser(FlaskParser):
         return super()._get_schema(argmap, req)
 
     def _raw_load_json(self, req):
-        # The bounded parser (titan.common.input_guard): too deep a body or too long a number is
+        # The bounded parser (titan.input_guard): too deep a body or too long a number is
         # invalid JSON (400), not a RecursionError or ValueError (500).
         if not is_json_request(req):
             return core.missing

@@ -4,7 +4,6 @@ from flask_jwt_extended import current_user, get_jwt
 
 from titan.api import ID, Blueprint
 from titan.auth import activation, addresses, credentials, login, phone, privacy, registration, tokens, users
-from titan.auth.guards import auth_required
 from titan.auth.schemas import (
     AcceptedSchema,
     ActivateSchema,
@@ -31,6 +30,7 @@ from titan.auth.schemas import (
     VerifyRequestSchema,
     VerifyResultSchema,
 )
+from titan.common.guards import auth_required
 from titan.common.pagination import page_schema
 from titan.extensions import limiter
 from titan.limits import configured, phone_key, shared_limit

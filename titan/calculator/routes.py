@@ -2,7 +2,6 @@ from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from titan.api import ID, Blueprint
-from titan.auth.guards import auth_required
 from titan.calculator import ledger
 from titan.calculator.schemas import (
     BalanceSchema,
@@ -15,6 +14,7 @@ from titan.calculator.schemas import (
     RecordListArgsSchema,
     RecordSchema,
 )
+from titan.common.guards import auth_required
 from titan.common.pagination import page_schema
 
 blp = Blueprint(

@@ -1,7 +1,7 @@
 from flask_jwt_extended import current_user
 
 from titan.api import ID, Blueprint
-from titan.auth.guards import auth_required
+from titan.common.guards import auth_required
 from titan.common.pagination import PageArgsSchema, page_schema
 from titan.limits import shared_limit
 from titan.referrals import codes, referred
