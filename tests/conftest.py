@@ -37,6 +37,7 @@ BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 # Tables a test may fill; `operations` is seeded by a migration and kept.
 TEST_TABLES = (
     "job_failures",
+    "visitor_mail",
     "revoked_tokens",
     "phone_codes",
     "records",
