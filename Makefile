@@ -6,26 +6,28 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run serve worker test bench bench-positions migrate demo clean help
+.PHONY: run admin serve worker test bench bench-positions bench-dashboard migrate demo clean help
 
 help:
 	@echo "make run    - set up, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make admin  - create an admin for /admin (asks for an email and a password)"
 	@echo "make test   - set up and run the whole test suite"
 	@echo "make serve  - serve with gunicorn (production-style)"
 	@echo "make worker - run queued background jobs (JOBS_MODE=queue, PostgreSQL)"
 	@echo "make bench  - load test against gunicorn (needs PostgreSQL and Redis)"
 	@echo "make bench-positions - waitlist position look-ups at 10,000 and 1,000,000 users"
+	@echo "make bench-dashboard - the admin dashboard's figures at 1,000,000 members"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --upgrade pip
 
 $(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install -r requirements.txt
 	touch $@
 
 $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install -r requirements-dev.txt
 	touch $(VENV)/.runtime-installed $@
 
 migrate: $(VENV)/.runtime-installed
@@ -34,8 +36,14 @@ migrate: $(VENV)/.runtime-installed
 demo: migrate
 	$(FLASK) demo
 
+# The banner says where the site, /docs and /admin are, and how to create an admin.
 run: demo
+	@$(FLASK) banner --host $(HOST) --port $(PORT)
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Asks for the admin's email and password (twice); run it again to reset that admin's password.
+admin: migrate
+	$(FLASK) users create-admin
 
 serve: migrate
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
@@ -58,6 +66,9 @@ bench: $(VENV)/.dev-installed
 
 bench-positions: $(VENV)/.dev-installed
 	$(BIN)/python bench/waitlist_positions.py
+
+bench-dashboard: $(VENV)/.dev-installed
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -116,6 +116,9 @@ class Config:
     # PostgreSQL for `flask --app wsgi worker` (the production default).
     JOBS_MODE = env_str("JOBS_MODE", "inline")
     JOBS_MAX_ATTEMPTS = env_int("JOBS_MAX_ATTEMPTS", 7)
+    # Webhooks: seconds an endpoint has to answer, and whether it may be a private or loopback address.
+    WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+    WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
     # The first retry waits this long, each next one twice as long (1, 2, 4 ... 32 minutes: 63 in all).
     JOBS_RETRY_SECONDS = env_int("JOBS_RETRY_SECONDS", 60)
     JOBS_CONCURRENCY = env_int("JOBS_CONCURRENCY", 4)
@@ -141,6 +144,8 @@ class Config:
     RATELIMIT_PHONE_CODE_PER_CLIENT = env_str("RATELIMIT_PHONE_CODE_PER_CLIENT", "5/minute;20/hour")
 
     WAITLIST_REFERRAL_BOOST = env_int("WAITLIST_REFERRAL_BOOST", 10)
+    # Rewards for counted referrals, e.g. "3:skip-50,10:early-access" (README: Milestones). Empty: none.
+    WAITLIST_MILESTONES = env_str("WAITLIST_MILESTONES", "")
     # Referrals count, and members are admitted, once the address is confirmed by its link.
     EMAIL_CONFIRMATION = env_bool("EMAIL_CONFIRMATION", True)
     EMAIL_LINK_HOURS = env_int("EMAIL_LINK_HOURS", 48)
@@ -157,9 +162,15 @@ class Config:
     PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL")
     CORS_ORIGINS = env_list("CORS_ORIGINS")
     TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+    # Fraud signals on joins (README: Fraud signals): a burst from one network, or a friend joining
+    # from the referrer's own address, makes a referral suspect until an admin approves it.
+    FRAUD_CHECKS = env_bool("FRAUD_CHECKS", True)
+    FRAUD_MAX_JOINS_PER_NETWORK = env_int("FRAUD_MAX_JOINS_PER_NETWORK", 20)
 
     CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 300)
     REFERRAL_CODE_CACHE_SECONDS = env_int("REFERRAL_CODE_CACHE_SECONDS", 60)
+    # How long the leaderboard (GET /api/leaderboard/, /leaderboard) is served from the cache.
+    LEADERBOARD_CACHE_SECONDS = env_int("LEADERBOARD_CACHE_SECONDS", 30)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -203,6 +214,10 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     PUBLIC_BASE_URL = "http://titan.test"
     LOG_LEVEL = "WARNING"
+    LEADERBOARD_CACHE_SECONDS = 0  # tests see each change at once; test_leaderboard turns the cache on
+    # Every test client comes from one address, which the fraud signals would take for one person
+    # referring themself; tests/test_fraud.py turns them on.
+    FRAUD_CHECKS = False
 
 
 class ProductionConfig(Config):

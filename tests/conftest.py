@@ -38,6 +38,9 @@ BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL else [])
 TEST_TABLES = (
     "job_failures",
     "visitor_mail",
+    "milestone_rewards",
+    "webhook_deliveries",
+    "webhook_endpoints",
     "revoked_tokens",
     "phone_codes",
     "records",

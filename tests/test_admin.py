@@ -61,7 +61,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, path):
 
 def test_anonymous_cannot_admit(client):
     waitlist("one@example.com")
-    response = client.post("/admin/admit", data={"count": 1})
+    response = client.post("/admin/admit", data={"count": 1, "confirm": "y"})
     assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
     assert user_named("one@example.com").waitlist_status == "waiting"
 
@@ -136,7 +136,7 @@ def test_admin_forms_need_a_csrf_token(make_app, admin):
     assert response.status_code == 303
     with app.app_context():
         waitlist("csrf@example.com")
-    assert client.post("/admin/admit", data={"count": 1}).status_code == 400
+    assert client.post("/admin/admit", data={"count": 1, "confirm": "y"}).status_code == 400
     assert client.post("/admin/logout").status_code == 400
     assert client.get("/admin/").status_code == 200
 
@@ -230,7 +230,7 @@ def test_admit_the_next_people_in_position_order(admin_client, outbox):
     join_waitlist("friend@example.com", third.invite_code)  # a referral moves c ahead of a and b
     outbox.clear()
 
-    response = admin_client.post("/admin/admit", data={"count": 2})
+    response = admin_client.post("/admin/admit", data={"count": 2, "confirm": "y"})
     assert response.status_code == 303 and response.headers["Location"] == "/admin/"
     assert "Admitted 2 people; each got an email." in admin_client.get("/admin/").get_data(as_text=True)
     assert [user_named(email).waitlist_status for email in ("c@example.com", "a@example.com", "b@example.com")] == [
@@ -245,20 +245,20 @@ def test_admit_the_next_people_in_position_order(admin_client, outbox):
 @pytest.mark.parametrize("count", ["0", "-3", "501", "ten", ""])
 def test_admit_refuses_a_bad_number(admin_client, count):
     waitlist("a@example.com")
-    admin_client.post("/admin/admit", data={"count": count})
+    admin_client.post("/admin/admit", data={"count": count, "confirm": "y"})
     assert user_named("a@example.com").waitlist_status == "waiting"
     assert "alert-danger" in admin_client.get("/admin/").get_data(as_text=True)
 
 
 def test_admit_with_nobody_waiting(admin_client):
-    admin_client.post("/admin/admit", data={"count": 5})
+    admin_client.post("/admin/admit", data={"count": 5, "confirm": "y"})
     assert "Nobody is waiting" in admin_client.get("/admin/").get_data(as_text=True)
 
 
 def test_export_streams_the_waitlist_in_position_order(admin_client):
     first, second, third = waitlist("a@example.com", "b@example.com", "=cmd@example.com")
     join_waitlist("friend@example.com", second.invite_code)
-    admin_client.post("/admin/admit", data={"count": 1})  # b, moved ahead by the referral
+    admin_client.post("/admin/admit", data={"count": 1, "confirm": "y"})  # b, moved ahead by the referral
 
     response = admin_client.get("/admin/waitlist.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv" and response.is_streamed
@@ -272,3 +272,30 @@ def test_export_streams_the_waitlist_in_position_order(admin_client):
     ]
     assert rows[2]["signup_code"] == second.invite_code and rows[3]["referral_count"] == "1"
     assert rows[3]["admitted_at"] and rows[0]["invite_code"] == first.invite_code
+
+
+# --- the operator's figures ---------------------------------------------------------------------------
+
+
+def test_admitting_asks_for_confirmation(admin_client):
+    waitlist("careful@example.com")
+    response = admin_client.post("/admin/admit", data={"count": 1}, follow_redirects=True)
+    assert "Tick the box to confirm" in response.get_data(as_text=True)
+    assert user_named("careful@example.com").waitlist_status == "waiting"
+
+
+def test_the_dashboard_shows_the_funnel_the_viral_coefficient_and_activity(admin_client, make_user):
+    host = make_user(email="host@example.com", password=None, waitlist_status="waiting", joined_waitlist_at=utcnow())
+    for number in range(3):
+        join_waitlist(f"friend{number}@example.com", host.invite_code)
+    admin_client.post("/admin/admit", data={"count": 1, "confirm": "y"})
+    page = admin_client.get("/admin/").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    # 4 joined; host confirmed (make_user) and admitted; no password yet.
+    assert "Joined 4 —" in text and "Confirmed 1 25.0%" in text and "Admitted 1 100.0%" in text
+    assert "Activated 0 0.0%" in text
+    assert "Viral coefficient: 3.00" in text  # 3 counted referrals, 1 confirmed member
+    assert "Joins : 4 in all, 4 today" in text and "Admissions : 1 in all, 1 today" in text
+    assert "Counted referrals : 3 in all" in text
+    assert 'data-series="joins"' in page and page.count("<rect") == 4 * 90
+    assert "host@example.com" in text.split("Top referrers")[1]

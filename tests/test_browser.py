@@ -140,9 +140,23 @@ def link_in_mail(live, to, path):
     raise AssertionError(f"no /{path}/ link mailed to {to}: {inbox(live, to)}")
 
 
+# Where screenshot() writes: docs/screenshots/ (the README's pictures) only with UPDATE_SCREENSHOTS=1,
+# else a pytest temp folder, so a test run never changes a tracked file.
+screenshot_folder = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def screenshots_go_to_a_temp_folder(tmp_path_factory):
+    updating = os.environ.get("UPDATE_SCREENSHOTS") == "1"
+    screenshot_folder["path"] = SCREENSHOTS if updating else tmp_path_factory.mktemp("screenshots")
+    yield
+    screenshot_folder.clear()
+
+
 def screenshot(page, name, **options):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / name), animations="disabled", **options)
+    folder = screenshot_folder["path"]
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / name), animations="disabled", **options)
 
 
 # --- joining ------------------------------------------------------------------------------------------
@@ -321,6 +335,9 @@ def test_admin_signs_in_and_admits_a_user(new_page, live):
 
     page.get_by_label("Number of people to admit").fill("1")
     page.get_by_role("button", name="Admit", exact=True).click()
+    assert fresh_user("first@example.com").waitlist_status == "waiting"  # the browser asks to confirm first
+    page.get_by_label("Yes: admit them now and email each one").check()
+    page.get_by_role("button", name="Admit", exact=True).click()
     page.get_by_text("Admitted 1 person; each got an email.").wait_for()
     assert page.locator("[data-stat=waiting]").inner_text() == "1"
     assert fresh_user("first@example.com").waitlist_status == "admitted"
@@ -390,9 +407,8 @@ def test_forgot_password_then_reset_from_the_mail(new_page, live):
 
 
 def test_redoc_renders_the_api_reference_offline(new_page):
-    # ReDoc's sidebar credits Redocly with a logo from its CDN; the CSP stops it before any request
-    # is made (and ReDoc then hides the image), so that one refusal is expected.
-    page = new_page("/docs", expect_blocked=["https://cdn.redoc.ly/redoc/logo-mini.svg"])
+    # No allowance: the vendored ReDoc no longer loads Redocly's logo from its CDN (static/vendor/README.md).
+    page = new_page("/docs")
     page.get_by_text("Titan API").first.wait_for(timeout=20_000)
     page.get_by_text("OAuth2 password grant").first.wait_for(state="attached", timeout=20_000)
     assert (
@@ -409,3 +425,54 @@ def test_swagger_ui_offers_oauth2_authorize(new_page):
     page.click("button.authorize")
     page.wait_for_selector("text=oauth2 (OAuth2, password)", timeout=10_000)
     assert page.locator("input#oauth_username").count() == 1
+
+
+# --- nothing leaves the origin ----------------------------------------------------------------------
+
+
+def test_no_page_asks_another_origin_for_anything(new_page, live):
+    """Every request each page makes, recorded as the browser issues it (before any routing), is to
+    the site's own origin: no CDN, font, analytics or logo, on the pages, the API docs and /admin."""
+    with live.app.app_context():
+        load_demo_series()
+        create_admin("boss@example.com", PASSWORD)
+        code = join_waitlist("member@example.com").user.invite_code
+    page = new_page(None)
+    made, visiting = {}, []
+    page.on("request", lambda request: made.setdefault(visiting[-1], []).append(request.url))
+
+    def visit(path, *then):
+        """Open `path`, do `then`, and wait until the page makes no more requests."""
+        visiting.append(path)
+        page.goto(live.url + path)
+        for action in then:
+            action()
+        page.wait_for_load_state("networkidle")
+
+    def join():
+        page.get_by_label("Email address").fill("joiner@example.com")
+        page.get_by_role("button", name="Join the waitlist").first.click()
+        page.locator("[data-join-result]").wait_for(state="visible")
+
+    def sign_in_as_admin():
+        page.get_by_label("Email").fill("boss@example.com")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(live.url + "/admin/")
+
+    visit("/")
+    visit(f"/r/{code}", join)  # joining signs this browser in
+    visit("/status")
+    assert page.locator("[data-field=referral_url]").input_value().startswith(live.url + "/r/")
+    visit("/chart")
+    visit("/docs", lambda: page.get_by_text("Titan API").first.wait_for())
+    visit("/swagger", lambda: page.wait_for_selector("button.authorize"))
+    visit("/admin/", sign_in_as_admin)
+    assert page.locator("[data-stat=waiting]").is_visible()  # the dashboard, signed in
+
+    assert list(made) == ["/", f"/r/{code}", "/status", "/chart", "/docs", "/swagger", "/admin/"]
+    for path, urls in made.items():
+        # The recording works: the document itself and at least one of its assets are in it.
+        assert urls[0] == live.url + path and len(urls) > 1, (path, urls)
+    elsewhere = {path: [url for url in urls if not url.startswith(live.url + "/")] for path, urls in made.items()}
+    assert elsewhere == {path: [] for path in made}

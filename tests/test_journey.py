@@ -297,6 +297,8 @@ def test_with_confirmation_off_a_referral_counts_at_once(client, outbox):
     join(client, "pal@example.com", code=referrer["referral_code"])
     now = standing(client, referrer["referral_code"])
     assert (now["referral_count"], now["pending_referrals"]) == (1, 0)
+    notice = last_mail(outbox, "quick@example.com", "referrer_notified")  # fresh numbers in inline mode too
+    assert "You have referred 1 person." in notice["text"] and "number 1 on the waitlist" in notice["text"]
     assert link_in(last_mail(outbox, "pal@example.com"), "confirm")  # the link is still sent, and works
     assert confirm(client, outbox, "pal@example.com").status_code == 200
 

@@ -107,7 +107,7 @@ def test_join_without_javascript_shows_the_standing(client, outbox):
     user = db.session.scalar(db.select(User).where(User.email == "new.person@example.com"))
     assert "You're on the list. Confirm your address from the email we sent, then share your link to move up." in text
     assert (
-        "Your place in line #2" in text and "People on the waitlist 2" in text and "Friends you've referred 0" in text
+        "Your place in line #2" in text and "People who have joined 2" in text and "Friends you've referred 0" in text
     )
     body = page.get_data(as_text=True)
     link = f"http://titan.test/r/{user.invite_code}"
@@ -189,7 +189,7 @@ def make_referral_code(owner, code, expires_in):
 def test_a_dead_referral_link_says_so_and_still_lets_you_join(client, make_user, code, notice):
     make_referral_code(make_user(email="owner@example.com", password=None), "OLDCODE1", -timedelta(days=1))
     page = client.get(f"/r/{code}")
-    assert page.status_code == 200
+    assert page.status_code == (404 if code == "bad-code!" else 200)  # no code can look like that
     assert notice in text_of(page)
     body = page.get_data(as_text=True)
     assert (
@@ -328,3 +328,75 @@ def test_chart_without_market_data(client):
 def test_landing_preview_uses_the_market_data(client, market_data):
     body = client.get("/").get_data(as_text=True)
     assert '<polyline class="spark-titan" points="0.0,' in body and "Demo data" in text_of(client.get("/"))
+
+
+# --- privacy ----------------------------------------------------------------------------------------
+
+
+def test_privacy_page_says_what_is_stored_why_how_long_and_how_to_export_or_erase(client, app):
+    response = client.get("/privacy")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    text = text_of(response)
+    headings = ("What we store", "Why", "For how long", "Get a copy, or have it erased", "Emails and unsubscribing")
+    for heading in headings:
+        assert f"{heading} " in text
+    for stored in (
+        "email address",
+        "normalised form",
+        "referral code",
+        "who referred you",
+        "whom you referred",
+        "waitlist standing",
+        "confirmed",
+        "admitted",
+        "hash of your password",
+        "phone number",
+        "ledger",
+    ):
+        assert stored in text, stored
+    assert "we keep no IP address with your data" in text
+    assert f"removed after {app.config['WAITLIST_UNCONFIRMED_DAYS']} days" in text and "waitlist prune" in text
+    assert "auth purge-revoked" in text
+    assert "GET /api/v1/users/me/export" in text and "DELETE /api/v1/users/me" in text
+    assert "deletion link" in text and "unsubscribe" in text
+
+
+@pytest.mark.parametrize("path", ("/", "/status", "/chart", "/privacy"))
+def test_every_page_footer_links_to_the_privacy_page(client, path):
+    body = client.get(path).get_data(as_text=True)
+    footer = body[body.index('<footer class="site-footer">') :]
+    assert re.search(r'<a href="/privacy"[^>]*>Privacy</a>', footer)
+
+
+def test_the_join_form_links_to_the_privacy_page(client):
+    body = client.get("/").get_data(as_text=True)
+    form = body[body.index('<form class="join-form"') : body.index("</form>", body.index('<form class="join-form"'))]
+    assert '<a href="/privacy">' in form
+
+
+# --- sharing ----------------------------------------------------------------------------------------
+
+
+def test_a_referral_link_names_the_inviter_never_their_address(client, make_user):
+    ada = make_user(email="ada.lovelace@example.com", password=None, first_name="Ada", waitlist_status="waiting")
+    body = client.get(f"/r/{ada.invite_code}").get_data(as_text=True)
+    assert "<title>Ada invited you to Titan</title>" in body and "Ada invited you." in body
+    assert 'property="og:title" content="Ada invited you to Titan"' in body
+    assert "ada.lovelace" not in body
+    anonymous = make_user(email="quiet.person@example.com", password=None, waitlist_status="waiting")
+    body = client.get(f"/r/{anonymous.invite_code}").get_data(as_text=True)
+    assert "You've been invited." in body and "quiet.person" not in body
+
+
+def test_pages_carry_link_preview_tags(client):
+    body = client.get("/chart").get_data(as_text=True)
+    assert 'property="og:title" content="Performance: Titan vs. the S&amp;P 500 · Titan"' in body
+    assert '<meta name="twitter:card" content="summary">' in body
+    assert 'property="og:url" content="http://localhost/chart"' in body
+
+
+def test_the_standing_offers_whatsapp_and_text_message_links(client):
+    client.post("/api/join/", json={"email": "sharer@example.com"})
+    body = client.get("/").get_data(as_text=True)
+    assert 'href="https://wa.me/?text=' in body and 'href="sms:?&amp;body=' in body
+    assert "data-web-share" in body  # shown by titan.js where navigator.share exists

@@ -16,7 +16,8 @@ from titan.waitlist.admission import admit_next
 # confirmation.
 pytestmark = pytest.mark.email_confirmation_off
 
-# The seed's fields, and the two of docs/contract.md §8 (present with EMAIL_CONFIRMATION off too).
+# The seed's fields, the two of docs/contract.md §8 (present with EMAIL_CONFIRMATION off too) and
+# `next_milestone` of §10 (null without WAITLIST_MILESTONES).
 USER_DATA_KEYS = {
     "referral_count",
     "referral_code",
@@ -25,6 +26,7 @@ USER_DATA_KEYS = {
     "referral_url",
     "email_confirmed",
     "pending_referrals",
+    "next_milestone",
 }
 
 
@@ -135,10 +137,10 @@ def test_join_with_expired_or_revoked_referral_code_is_400(client, make_user):
         ]
     )
     db.session.commit()
-    for code in ("OLDCODE1", "REVOKED1"):
+    for code, message in (("OLDCODE1", "Referral code has expired"), ("REVOKED1", "Referral code is no longer active")):
         response = join(client, f"{code.lower()}@example.com", code=code)
         assert response.status_code == 400
-        assert response.get_json()["detail"] == "Referral code has expired"
+        assert response.get_json()["detail"] == message
 
 
 def test_join_with_an_active_custom_code(client, make_user):
@@ -270,10 +272,10 @@ def test_referral_count_counts_every_sign_up_path(client, make_user):
         ).status_code
         == 201
     )
-    phone_code = client.post("/api/v1/auth/phone/code", json={"phone": "+15005550006"}).get_json()["debug_code"]
+    phone_code = client.post("/api/v1/auth/phone/code", json={"phone": "+12015550106"}).get_json()["debug_code"]
     assert (
         client.post(
-            "/api/v1/auth/phone/token", json={"phone": "+15005550006", "code": phone_code, "invite_code": code}
+            "/api/v1/auth/phone/token", json={"phone": "+12015550106", "code": phone_code, "invite_code": code}
         ).status_code
         == 200
     )
@@ -405,6 +407,7 @@ def test_look_up_by_invite_code_runs_no_query_when_redis_mirrors_the_waitlist(ap
         "referral_url": None,
         "email_confirmed": False,
         "pending_referrals": 0,
+        "next_milestone": None,
     }
 
 

@@ -18,6 +18,7 @@ def create_app(config=None, **overrides):
     app.config.update(overrides)
     app.json.sort_keys = False
     check_production_secrets(app)
+    check_settings(app)
     configure_database(app)
 
     from titan.logs import configure_logging
@@ -38,6 +39,13 @@ def check_production_secrets(app):
         value = app.config.get(name)
         if not value or value == settings.INSECURE_DEFAULT_SECRET or len(value) < 32:
             raise RuntimeError(f"{name} must be set to a long random value in production (at least 32 characters)")
+
+
+def check_settings(app):
+    """Settings with a syntax of their own are read at start-up: a mistake stops the app, naming it."""
+    from titan.members.milestones import parse_milestones
+
+    parse_milestones(app.config["WAITLIST_MILESTONES"])
 
 
 def configure_database(app):
@@ -102,13 +110,27 @@ def register_blueprints(app):
     from titan.auth.routes import blp as auth_blp
     from titan.auth.routes import users_blp
     from titan.calculator.routes import blp as calculator_blp
+    from titan.common.codes import CodeConverter
     from titan.health import blp as health_blp
     from titan.market.routes import blp as market_blp
     from titan.referrals.routes import blp as referrals_blp
     from titan.waitlist.routes import blp as waitlist_blp
+    from titan.webhooks.routes import blp as webhooks_blp
 
     app.url_map.strict_slashes = False
-    for blueprint in (health_blp, waitlist_blp, auth_blp, users_blp, referrals_blp, calculator_blp, market_blp):
+    # `<code:code>`: invite and referral codes in paths (anything else is a 404).
+    app.url_map.converters["code"] = CodeConverter
+    blueprints = (
+        health_blp,
+        waitlist_blp,
+        auth_blp,
+        users_blp,
+        referrals_blp,
+        calculator_blp,
+        market_blp,
+        webhooks_blp,
+    )
+    for blueprint in blueprints:
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     register_pages(app)

@@ -24,17 +24,30 @@ class ReadinessSchema(ma.Schema):
 
 
 @blp.route("/healthz")
-@blp.response(200, HealthSchema)
+@blp.response(200, HealthSchema, example={"status": "ok"})
 def healthz():
-    """The process is alive (touches nothing else)."""
+    """The process is alive (touches nothing else).
+
+    For liveness probes: it answers 200 as long as the process serves requests, even when the
+    database or Redis is down (`/readyz` says whether they answer).
+    """
     return {"status": "ok"}
 
 
 @blp.route("/readyz")
-@blp.response(200, ReadinessSchema)
-@blp.alt_response(503, schema=ReadinessSchema, description="The database or Redis is unreachable.")
+@blp.response(200, ReadinessSchema, example={"status": "ready", "checks": {"database": "ok", "redis": "ok"}})
+@blp.alt_response(
+    503,
+    schema=ReadinessSchema,
+    description="The database or Redis is unreachable.",
+    example={"status": "unavailable", "checks": {"database": "ok", "redis": "unavailable"}},
+)
 def readyz():
-    """The database, and Redis when configured, answer."""
+    """The database, and Redis when configured, answer.
+
+    For readiness probes: `checks` has one entry per backing service, `ok`, `unavailable` or (Redis
+    without `REDIS_URL`) `not configured`; any `unavailable` answers 503.
+    """
     checks = {"database": "ok", "redis": "not configured"}
     try:
         db.session.execute(text("SELECT 1"))

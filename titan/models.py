@@ -4,7 +4,8 @@ from titan.auth.models import PhoneCode, RevokedToken
 from titan.calculator.models import Operation, Record
 from titan.jobs.models import JobFailure
 from titan.market.models import Point, Series
-from titan.members.models import ReferralCode, User, VisitorMail
+from titan.members.models import MilestoneReward, ReferralCode, User, VisitorMail
+from titan.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "User",
@@ -17,4 +18,7 @@ __all__ = [
     "Point",
     "JobFailure",
     "VisitorMail",
+    "MilestoneReward",
+    "WebhookEndpoint",
+    "WebhookDelivery",
 ]

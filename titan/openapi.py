@@ -6,9 +6,16 @@ Titan runs a pre-launch **waitlist with referrals**, **accounts** (email + passw
 password grant, phone + SMS code), **referral codes**, a pay-per-operation **calculator** and
 **market data** (the Titan demo portfolio against the S&P 500).
 
+## Reading and trying this reference
+In ReDoc (`/docs`) each operation lists its parameters and responses, and the panel on the right
+shows an example request body and an example of every response, errors included. ReDoc only
+reads: to send requests, signed in or not, open the same reference in Swagger UI at
+[`/swagger`](/swagger), whose **Authorize** button signs in with your email or username and
+password and adds the token to every call you try.
+
 ## Authentication
-Get tokens from `POST /api/v1/auth/token` (OAuth2 password grant, form or JSON; "Authorize"
-above works with it) or `POST /api/v1/auth/phone/token`, then send
+Get tokens from `POST /api/v1/auth/token` (OAuth2 password grant, form or JSON) or
+`POST /api/v1/auth/phone/token`, then send
 `Authorization: Bearer <access token>`. Access tokens live 15 minutes, refresh tokens 14 days
 (settings). `POST /api/v1/auth/logout` revokes tokens in the database: every worker refuses them,
 also after a restart. Invalid, expired or revoked tokens answer **401**.

@@ -26,6 +26,16 @@ REFERRAL_STATE_KNOWN = (
 )
 
 
+def restore_position_index():
+    """SQLite's batch mode rebuilds the table, and reflection skips expression indexes: the position
+    index is lost with it, so it is made again (a no-op on PostgreSQL, which alters in place)."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute(
+            "CREATE INDEX IF NOT EXISTS ix_users_waitlist_position ON users ((id - waitlist_boost), id)"
+            " WHERE waitlist_status = 'waiting'"
+        )
+
+
 def upgrade():
     op.create_table(
         "visitor_mail",
@@ -47,6 +57,7 @@ def upgrade():
     op.execute("UPDATE users SET referral_state = 'counted' WHERE referred_by_id IS NOT NULL")
     with op.batch_alter_table("users") as batch_op:
         batch_op.create_check_constraint("referral_state_known", REFERRAL_STATE_KNOWN)
+    restore_position_index()
 
 
 def downgrade():
@@ -62,5 +73,6 @@ def downgrade():
             "referral_state",
         ):
             batch_op.drop_column(column)
+    restore_position_index()
     op.drop_index("ix_visitor_mail_address_sent_at", table_name="visitor_mail")
     op.drop_table("visitor_mail")

@@ -125,6 +125,17 @@
     });
   }
 
+  // The system share sheet (phones, some desktops), where the browser has one.
+  function enhanceShareButton(button) {
+    if (!navigator.share) return;
+    var input = document.getElementById(button.getAttribute("data-web-share"));
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      navigator.share({ title: "Join me on the Titan waitlist", url: input.value }).catch(function () {});
+    });
+  }
+
   document.querySelectorAll("form[data-join-url]").forEach(enhanceJoinForm);
+  document.querySelectorAll("[data-web-share]").forEach(enhanceShareButton);
   document.querySelectorAll("[data-copy]").forEach(enhanceCopyButton);
 })();

@@ -6,6 +6,7 @@ from titan.common.transactions import commit
 from titan.members import links
 from titan.members.accounts import already_taken, username_taken
 from titan.members.confirmation import prove_address
+from titan.members.events import member_event
 from titan.members.passwords import hash_password
 
 
@@ -20,5 +21,6 @@ def activate(token, password, username=None):
         user.username = username
     user.password_hash = hash_password(password)
     prove_address(user)
+    member_event("account.activated", user.id)
     commit()
     return user

@@ -18,7 +18,15 @@ from titan.jobs import enqueue
 from titan.members import links, ranking
 from titan.members.codes import forget_cached_code
 from titan.members.mail import send_delete_link
-from titan.members.models import CODE_ACTIVE, CODE_REVOKED, REFERRAL_PENDING, ReferralCode, User
+from titan.members.models import (
+    CODE_ACTIVE,
+    CODE_REVOKED,
+    REFERRAL_COUNTED,
+    REFERRAL_PENDING,
+    ReferralCode,
+    User,
+    VisitorMail,
+)
 from titan.members.passwords import password_matches
 from titan.members.standing import member_of, user_data
 from titan.members.throttle import may_send
@@ -53,7 +61,7 @@ def export(user):
                 "id": row.id,
                 "username": row.username,
                 "joined_at": row.created_at,
-                "counted": row.referral_state != REFERRAL_PENDING,
+                "counted": row.referral_state == REFERRAL_COUNTED,
             }
             for row in referred
         ],
@@ -116,13 +124,15 @@ def erase(user):
     )
     if user.phone:
         db.session.execute(delete(PhoneCode).where(PhoneCode.phone == user.phone))
+    if user.email_identity:  # the mail throttle's log is keyed on the address: it goes too
+        db.session.execute(delete(VisitorMail).where(VisitorMail.address == user.email_identity))
     revoke_all(user)
     for field in ("email", "email_identity", "pending_email", "phone", "username", "password_hash"):
         setattr(user, field, None)
     for field in ("company", "location", "avatar_url", "email_confirmed_at", "waitlist_status"):
         setattr(user, field, None)
     user.first_name = user.last_name = ""
-    user.is_active, user.mail_opt_out = False, True
+    user.is_active, user.mail_opt_out, user.show_on_leaderboard = False, True, False
     if pending_referrer is not None:  # it can never count now: the friend is gone
         user.referred_by_id = user.referral_state = user.signup_code = None
     user_id = user.id

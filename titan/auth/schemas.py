@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from titan.common.fields import EmailAddress, PhoneNumber, ReferralCodeField
+from titan.common.fields import EmailAddress, MobilePhoneNumber, ReferralCodeField
 from titan.common.pagination import sortable_list_args
 
 COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
@@ -59,7 +59,9 @@ class RegisterSchema(ma.Schema):
 
 
 class ReferralCodeQuerySchema(ma.Schema):
-    referral_code = ReferralCodeField()
+    referral_code = ReferralCodeField(
+        metadata={"description": "Who referred you, as in a shared link (`?referral_code=`); the body's wins."}
+    )
 
 
 class TokenRequestSchema(ma.Schema):
@@ -107,7 +109,7 @@ class MessageSchema(ma.Schema):
 
 
 class PhoneCodeRequestSchema(ma.Schema):
-    phone = PhoneNumber(required=True)
+    phone = MobilePhoneNumber(required=True, metadata={"description": "A mobile number: codes go by text message."})
 
 
 class PhoneCodeSentSchema(ma.Schema):
@@ -117,7 +119,7 @@ class PhoneCodeSentSchema(ma.Schema):
 
 
 class PhoneTokenRequestSchema(ma.Schema):
-    phone = PhoneNumber(required=True)
+    phone = MobilePhoneNumber(required=True)
     code = ma.fields.String(required=True, validate=validate.Regexp(r"^\d{4}$", error="Enter the 4-digit code."))
     invite_code = ReferralCodeField()
 
@@ -126,6 +128,9 @@ class UserSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     email = ma.fields.String(allow_none=True)
     email_confirmed = ma.fields.Boolean(metadata={"description": "The address was proven by a link mailed to it."})
+    show_on_leaderboard = ma.fields.Boolean(
+        metadata={"description": "Whether you appear on the leaderboard (your username, or your masked address)."}
+    )
     pending_email = ma.fields.String(
         allow_none=True,
         metadata={
@@ -172,6 +177,11 @@ class UserUpdateSchema(ma.Schema):
     username = Username()
     invited_by_code = ReferralCodeField(
         metadata={"description": "Set who invited you: once, not your own code, never forming a cycle."}
+    )
+    show_on_leaderboard = ma.fields.Boolean(
+        metadata={
+            "description": "`false` takes you off the leaderboard (`GET /api/leaderboard/`); `true` puts you back."
+        }
     )
 
 

@@ -103,11 +103,14 @@ def revoke(claims):
 
 
 def revoke_all(user):
-    """Revoke every token issued to `user` so far, on every worker (the tokens issued next are fine)."""
+    """Revoke every token issued to `user` so far, on every worker (the tokens issued next are fine),
+    and end their admin sessions (titan.pages.admin.session)."""
     db.session.execute(
         update(User)
         .where(User.id == user.id)
-        .values(token_generation=User.token_generation + 1)
+        .values(
+            token_generation=User.token_generation + 1, admin_session_generation=User.admin_session_generation + 1
+        )
         .execution_options(synchronize_session="fetch")
     )
 

@@ -42,7 +42,7 @@ def update_profile(user, changes):
         if username_taken(changes["username"], exclude_user_id=user.id):
             raise already_taken("username")
         user.username = changes["username"]
-    for field in ("first_name", "last_name"):
+    for field in ("first_name", "last_name", "show_on_leaderboard"):
         if field in changes:
             setattr(user, field, changes[field])
     if "invited_by_code" in changes:

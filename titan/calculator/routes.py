@@ -1,7 +1,7 @@
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from titan.api import ID, Blueprint
+from titan.api import ID, Blueprint, path_parameter
 from titan.calculator import ledger
 from titan.calculator.schemas import (
     BalanceSchema,
@@ -23,14 +23,45 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Paid arithmetic operations, your balance, and the ledger of what you spent.",
 )
+# Examples (docs only): Ada (user 42) divides 10 by 4.
+RECORD = {
+    "id": 311,
+    "operation_id": 4,
+    "operation_type": "division",
+    "user_id": 42,
+    "amount": 5,
+    "user_balance": 2495,
+    "operation_response": "2.5",
+    "created_at": "2026-11-04T08:30:00+00:00",
+}
 
 
 @blp.route("/operations")
 @auth_required()
 @blp.arguments(OperationListArgsSchema, location="query")
-@blp.response(200, page_schema(OperationSchema))
+@blp.response(
+    200,
+    page_schema(OperationSchema),
+    example={
+        "items": [
+            {"id": 1, "name": "Addition", "type": "addition", "cost": 3},
+            {"id": 2, "name": "Subtraction", "type": "subtraction", "cost": 3},
+            {"id": 3, "name": "Multiplication", "type": "multiplication", "cost": 5},
+            {"id": 4, "name": "Division", "type": "division", "cost": 5},
+            {"id": 5, "name": "Square Root", "type": "square_root", "cost": 4},
+            {"id": 6, "name": "Random String", "type": "random_string", "cost": 8},
+        ],
+        "total": 6,
+        "page": 1,
+        "per_page": 20,
+        "pages": 1,
+    },
+)
 def list_operations(args):
-    """The operations and what each costs, searchable over type and name."""
+    """The operations and what each costs, searchable over type and name.
+
+    `id` is the `operation_id` to send to `POST /api/v1/records`; `cost` is in credits.
+    """
     return ledger.list_operations(**args)
 
 
@@ -38,7 +69,9 @@ def list_operations(args):
 class Records(MethodView):
     @auth_required()
     @blp.arguments(RecordListArgsSchema, location="query")
-    @blp.response(200, page_schema(RecordSchema))
+    @blp.response(
+        200, page_schema(RecordSchema), example={"items": [RECORD], "total": 1, "page": 1, "per_page": 20, "pages": 1}
+    )
     def get(self, args):
         """Your records (deleted ones excluded), newest first unless sorted otherwise.
 
@@ -48,8 +81,10 @@ class Records(MethodView):
         return ledger.list_records(current_user.id, **args)
 
     @auth_required()
-    @blp.arguments(RecordCreateSchema)
-    @blp.response(201, RecordCreatedSchema)
+    @blp.arguments(RecordCreateSchema, example={"operation_id": 4, "operator1": 10, "operator2": 4})
+    @blp.response(
+        201, RecordCreatedSchema, example={"record_id": 311, "user_balance": 2495, "operation_response": "2.5"}
+    )
     @blp.alt_response(402, response="PAYMENT_REQUIRED", description="insufficient balance (nothing is recorded).")
     @blp.alt_response(404, response="NOT_FOUND", description="Unknown operation.")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE", description="random.org failed; nothing was charged.")
@@ -70,9 +105,15 @@ class Records(MethodView):
         return ledger.perform_operation(current_user.id, **data)
 
 
-@blp.route(f"/records/<{ID}:record_id>", methods=["DELETE"])
+@blp.route(
+    f"/records/<{ID}:record_id>", methods=["DELETE"], parameters=[path_parameter("record_id", "One of your records.")]
+)
 @auth_required()
-@blp.response(200, RecordDeletedSchema)
+@blp.response(
+    200,
+    RecordDeletedSchema,
+    example={"message": "Record deleted successfully, user balances records updated", "user_balance": 2500},
+)
 @blp.alt_response(404, response="NOT_FOUND", description="No such record of yours (or already deleted).")
 def delete_record(record_id):
     """Delete one of your records and get its amount back.
@@ -84,10 +125,14 @@ def delete_record(record_id):
     return {"message": ledger.RECORD_DELETED, "user_balance": balance}
 
 
-@blp.route(f"/users/<{ID}:user_id>/balance", methods=["POST"])
+@blp.route(
+    f"/users/<{ID}:user_id>/balance",
+    methods=["POST"],
+    parameters=[path_parameter("user_id", "The user to credit.")],
+)
 @auth_required(admin=True)
-@blp.arguments(CreditSchema)
-@blp.response(200, BalanceSchema)
+@blp.arguments(CreditSchema, example={"amount": 500})
+@blp.response(200, BalanceSchema, example={"id": 42, "balance": 2995})
 @blp.alt_response(404, response="NOT_FOUND", description="Unknown user.")
 @blp.alt_response(409, response="CONFLICT", description="The balance would exceed 1,000,000,000 credits.")
 def credit_balance(data, user_id):

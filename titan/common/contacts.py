@@ -6,6 +6,10 @@ from email_validator import EmailNotValidError, validate_email
 
 GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 UNAVAILABLE_EMAIL_MESSAGE = "Registration at this email address is not available"
+# Numbers a text message may go to: premium-rate, shared-cost, toll-free, pager, VoIP, personal and
+# fixed-line numbers are refused (SMS pumping bills the sender for texts to numbers that pay back).
+TEXTABLE_NUMBER_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+NOT_A_MOBILE_MESSAGE = "Enter a mobile phone number: codes are only sent by text message."
 
 
 def normalise_email(raw):
@@ -42,3 +46,9 @@ def normalise_phone(raw, default_region):
     if not phonenumbers.is_valid_number(number):
         raise ValueError("Enter a valid phone number.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def is_mobile(e164):
+    """Can a text go to this number (E.164)? Only if phonenumbers classes it as mobile, or as
+    fixed-line-or-mobile where the numbering plan cannot tell them apart (as in the US)."""
+    return phonenumbers.number_type(phonenumbers.parse(e164)) in TEXTABLE_NUMBER_TYPES

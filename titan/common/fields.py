@@ -6,7 +6,7 @@ import marshmallow as ma
 from flask import current_app
 
 from titan.common.codes import CUSTOM_CODE_PATTERN, normalise_code
-from titan.common.contacts import normalise_email, normalise_phone
+from titan.common.contacts import NOT_A_MOBILE_MESSAGE, is_mobile, normalise_email, normalise_phone
 
 
 class EmailAddress(ma.fields.String):
@@ -45,6 +45,18 @@ class PhoneNumber(ma.fields.String):
             return normalise_phone(raw, current_app.config["PHONE_DEFAULT_REGION"])
         except ValueError:
             raise self.make_error("invalid") from None
+
+
+class MobilePhoneNumber(PhoneNumber):
+    """A phone number a text can go to (titan.common.contacts.is_mobile), in E.164."""
+
+    default_error_messages = {"not_mobile": NOT_A_MOBILE_MESSAGE}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if not is_mobile(number):
+            raise self.make_error("not_mobile")
+        return number
 
 
 class ReferralCodeField(ma.fields.String):

@@ -13,8 +13,14 @@ MAX_PER_PAGE = 100
 
 
 class PageArgsSchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = ma.fields.Integer(load_default=DEFAULT_PER_PAGE, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    page = ma.fields.Integer(
+        load_default=1, validate=validate.Range(min=1, max=1_000_000), metadata={"description": "The page, from 1."}
+    )
+    per_page = ma.fields.Integer(
+        load_default=DEFAULT_PER_PAGE,
+        validate=validate.Range(min=1, max=MAX_PER_PAGE),
+        metadata={"description": f"Items per page (at most {MAX_PER_PAGE})."},
+    )
 
 
 def sortable_list_args(name, sort_columns, default_sort="id", default_direction="asc", search_help=None):
@@ -23,8 +29,16 @@ def sortable_list_args(name, sort_columns, default_sort="id", default_direction=
         "search": ma.fields.String(
             validate=validate.Length(max=200), metadata={"description": search_help or "Text to search for."}
         ),
-        "sort_by": ma.fields.String(load_default=default_sort, validate=validate.OneOf(sort_columns)),
-        "direction": ma.fields.String(load_default=default_direction, validate=validate.OneOf(("asc", "desc"))),
+        "sort_by": ma.fields.String(
+            load_default=default_sort,
+            validate=validate.OneOf(sort_columns),
+            metadata={"description": "The field to sort by; ties are broken by id."},
+        ),
+        "direction": ma.fields.String(
+            load_default=default_direction,
+            validate=validate.OneOf(("asc", "desc")),
+            metadata={"description": "`asc` (smallest first) or `desc`."},
+        ),
     }
     return PageArgsSchema.from_dict(fields, name=name)
 

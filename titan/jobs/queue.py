@@ -80,6 +80,9 @@ def run_inline(kind, payload, request_id):
     """JOBS_MODE=inline: do the job now, after the commit, in this process. A failure is logged
     (there is no queue to retry from); it never fails the request, whose change is committed."""
     started = time.perf_counter()
+    # The request's session keeps its objects past the commit (expire_on_commit is off), some read
+    # before a bulk UPDATE: a job reads the database as it is now, as it would in a worker.
+    db.session.expire_all()
     try:
         kind(**payload)
     except Exception as error:

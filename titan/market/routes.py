@@ -28,7 +28,16 @@ def json_response(text):
 @blp.route("/chart/")
 @blp.doc(responses={"400": SPA_INVALID_INPUT})
 @blp.arguments(ChartQuerySchema, location="query")
-@blp.response(200, ChartSchema)
+@blp.response(
+    200,
+    ChartSchema,
+    description="The chart (the first months of `?period=1y` shown).",
+    example={
+        "labels": [1748736000, 1751328000, 1754006400, 1756684800],
+        "titan": [10000.0, 10442.04, 10628.53, 10918.86],
+        "sp500": [10000.0, 10442.04, 10628.53, 10918.86],
+    },
+)
 def chart(args):
     """Growth of 10,000: Titan and the S&P 500 over a period.
 
@@ -43,7 +52,20 @@ def chart(args):
 
 
 @blp.route("/stats/")
-@blp.response(200, StatRowSchema(many=True))
+@blp.response(
+    200,
+    StatRowSchema(many=True),
+    description="The statistics (of the demo data).",
+    example=[
+        {"label": "Total return (%)", "titan": 3030472.29, "sp500": 162210.02},
+        {"label": "Annualized return (%)", "titan": 6.9, "sp500": 4.9},
+        {"label": "Annualized volatility (%)", "titan": 9.43, "sp500": 14.04},
+        {"label": "Sharpe ratio", "titan": 0.76, "sp500": 0.41},
+        {"label": "Max drawdown (%)", "titan": -48.68, "sp500": -84.76},
+        {"label": "Best calendar year (%)", "titan": 42.61, "sp500": 46.19},
+        {"label": "Worst calendar year (%)", "titan": -17.33, "sp500": -45.58},
+    ],
+)
 def stats():
     """Statistics of both series over their whole common range.
 

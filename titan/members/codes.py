@@ -11,10 +11,12 @@ from titan.common.codes import normalise_code
 from titan.common.exceptions import InvalidInput, NotFound
 from titan.common.types import utcnow
 from titan.extensions import cache, db
-from titan.members.models import CODE_ACTIVE, ReferralCode, User
+from titan.members.models import CODE_ACTIVE, CODE_REVOKED, ReferralCode, User
 
 CODE_NOT_FOUND = "Referral code not found"
 CODE_EXPIRED = "Referral code has expired"
+# A code its owner deleted: said as such (reason `code_revoked`), not as expired.
+CODE_NO_LONGER_ACTIVE = "Referral code is no longer active"
 
 # Built once: this runs for every new user, and building the statement costs more than running it.
 CODE_IN_USE = select(
@@ -38,10 +40,19 @@ def code_expired():
     return InvalidInput("code_expired", CODE_EXPIRED)
 
 
+def code_revoked():
+    return InvalidInput("code_revoked", CODE_NO_LONGER_ACTIVE)
+
+
+def dead_code(revoked):
+    """The error for a referral code that no longer works: revoked by its owner, or expired."""
+    return code_revoked() if revoked else code_expired()
+
+
 def resolve_referral_code(code):
     """The user a code refers to, checked against the database (every write path uses this).
 
-    An invite code never expires; a referral code must be active and unexpired.
+    An invite code never expires; a referral code must be active (not revoked) and unexpired.
     """
     code = normalise_code(code)
     owner = db.session.scalar(select(User).where(User.invite_code == code, User.is_active.is_(True)))
@@ -53,7 +64,7 @@ def resolve_referral_code(code):
     if referral is None or not referral.User.is_active:
         raise code_not_found()
     if not referral.ReferralCode.is_active_at(utcnow()):
-        raise code_expired()
+        raise dead_code(referral.ReferralCode.status == CODE_REVOKED)
     return referral.User
 
 
@@ -68,7 +79,7 @@ def forget_cached_code(code):
 def cached_referral_code_owner_id(code):
     """The owner of a referral code, for read-only look-ups: through the cache (shared by every
     worker when it is Redis), which holds where a code points and until when. Raises NotFound,
-    or InvalidInput when the code expired or was revoked."""
+    or InvalidInput when the code expired or was revoked (`code_expired`, `code_revoked`)."""
     key = code_cache_key(code)
     entry = cache.get(key)
     if entry is None:
@@ -76,7 +87,12 @@ def cached_referral_code_owner_id(code):
             select(ReferralCode.owner_id, ReferralCode.expires_at, ReferralCode.status).where(ReferralCode.code == code)
         ).first()
         entry = (
-            {"owner_id": row.owner_id, "expires_at": row.expires_at.timestamp(), "active": row.status == CODE_ACTIVE}
+            {
+                "owner_id": row.owner_id,
+                "expires_at": row.expires_at.timestamp(),
+                "active": row.status == CODE_ACTIVE,
+                "revoked": row.status == CODE_REVOKED,
+            }
             if row
             else {"owner_id": None}
         )
@@ -84,5 +100,5 @@ def cached_referral_code_owner_id(code):
     if entry["owner_id"] is None:
         raise code_not_found()
     if not entry["active"] or datetime.fromtimestamp(entry["expires_at"], UTC) <= utcnow():
-        raise code_expired()
+        raise dead_code(entry.get("revoked", False))
     return entry["owner_id"]

@@ -10,6 +10,7 @@ from titan.extensions import db
 from titan.jobs import enqueue
 from titan.members import links, ranking
 from titan.members.accounts import TAKEN_MESSAGES, email_taken
+from titan.members.events import member_event
 from titan.members.mail import send_confirmation
 from titan.members.models import User
 from titan.members.referrals import count_pending_referral
@@ -51,6 +52,7 @@ def prove_address(user):
     if user.waitlist_status is not None:
         user_id = user.id
         after_commit(lambda: ranking.record_confirmed(user_id))
+        member_event("waitlist.confirmed", user_id)
     count_pending_referral(user)
     return True
 

@@ -3,7 +3,7 @@ database as it is then: a referrer's numbers are the ones after the referral cou
 state is the user's state when it leaves.
 
 Essential mail (confirmation, activation, reset, sign-in and deletion links, admission, notices of
-an address change) always goes. The rest (the referrer notification) carries `List-Unsubscribe`
+an address change) always goes. The rest (the referrer notification, a milestone reached) carries `List-Unsubscribe`
 and `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058) and a footer link, and stops
 once the member unsubscribes.
 """
@@ -85,6 +85,26 @@ def send_referrer_notified(referrer_id, friend_id):
         referrer=referrer,
         friend=friend_shown,
         data=user_data(member_of(referrer)),
+        unsubscribe_url=unsubscribe_url,
+    )
+
+
+@job("mail.milestone_reached")
+def send_milestone_reached(user_id, referrals, reward):
+    """A milestone's reward: places skipped, or early access (the "admitted" email follows with its
+    link). Not essential: it stops once the member unsubscribes."""
+    user = recipient(user_id)
+    if user is None or user.mail_opt_out:
+        return
+    unsubscribe_url, headers = unsubscribe_headers(user)
+    mail.send(
+        user.email,
+        "milestone_reached",
+        headers=headers,
+        user=user,
+        referrals=referrals,
+        reward=reward,
+        data=user_data(member_of(user)),
         unsubscribe_url=unsubscribe_url,
     )
 

@@ -4,7 +4,7 @@
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from titan.common.types import UTCDateTime, utcnow
@@ -16,6 +16,8 @@ WAITLIST_ADMITTED = "admitted"
 # A referred user's referral: it counts (moves the referrer up) once the friend confirms their address.
 REFERRAL_PENDING = "pending"
 REFERRAL_COUNTED = "counted"
+REFERRAL_SUSPECT = "suspect"
+REFERRAL_VOID = "void"
 
 CODE_ACTIVE = "active"
 CODE_REVOKED = "revoked"
@@ -40,7 +42,7 @@ class User(db.Model):
         CheckConstraint(
             # A referral has a state; it may outlive its referrer (deleted: ON DELETE SET NULL).
             "(referred_by_id IS NULL OR referral_state IS NOT NULL) AND "
-            "(referral_state IS NULL OR referral_state IN ('pending', 'counted'))",
+            "(referral_state IS NULL OR referral_state IN ('pending', 'counted', 'suspect', 'void'))",
             name="referral_state_known",
         ),
         # Waiting users in position order, by the key (id - waitlist_boost, id); nobody else is in it.
@@ -50,6 +52,46 @@ class User(db.Model):
             "id",
             postgresql_where=text("waitlist_status = 'waiting'"),
             sqlite_where=text("waitlist_status = 'waiting'"),
+        ),
+        # The leaderboard's order (most referrals first: the negated count, so every column ascends; then who
+        # reached the count first), its rows only.
+        Index(
+            "ix_users_leaderboard",
+            text("(-referral_count)"),
+            "last_referral_at",
+            "id",
+            postgresql_where=text("referral_count > 0 AND show_on_leaderboard"),
+            sqlite_where=text("referral_count > 0 AND show_on_leaderboard"),
+        ),
+        # The dashboard's activity per day (titan.pages.admin.growth).
+        *(
+            Index(
+                f"ix_users_{column}",
+                column,
+                postgresql_where=text(f"{column} IS NOT NULL"),
+                sqlite_where=text(f"{column} IS NOT NULL"),
+            )
+            for column in ("joined_waitlist_at", "email_confirmed_at", "admitted_at")
+        ),
+        Index(
+            "ix_users_counted_referral_at",
+            text("(coalesce(email_confirmed_at, created_at))"),
+            postgresql_where=text("referral_state = 'counted'"),
+            sqlite_where=text("referral_state = 'counted'"),
+        ),
+        # Joins from one network in the last hour (the burst signal), and the referrals to review.
+        Index(
+            "ix_users_join_network_created_at",
+            "join_network",
+            "created_at",
+            postgresql_where=text("join_network IS NOT NULL"),
+            sqlite_where=text("join_network IS NOT NULL"),
+        ),
+        Index(
+            "ix_users_suspect_referrals",
+            "id",
+            postgresql_where=text("referral_state = 'suspect'"),
+            sqlite_where=text("referral_state = 'suspect'"),
         ),
         # Everyone who joined the waitlist: `total_registered` counts this index, not the table.
         Index(
@@ -77,8 +119,19 @@ class User(db.Model):
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     signup_code: Mapped[str | None] = mapped_column(String(32))
     referral_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    # This user's own referral (by `referred_by`): pending until they confirm their address, then counted.
+    # When referral_count last rose: of two referrers with one count, the earlier ranks higher.
+    last_referral_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    show_on_leaderboard: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    # This user's own referral (by `referred_by`): pending until they confirm their address, then
+    # counted; `suspect` (a fraud signal, see titan.members.fraud) until an admin approves it; `void`
+    # once an admin voided it (who referred whom is kept; it counts for nobody).
     referral_state: Mapped[str | None] = mapped_column(String(10))
+    # Why a referral was marked suspect (`same_address`, `network_burst`).
+    referral_flag: Mapped[str | None] = mapped_column(String(20))
+    # Where the join came from (FRAUD_CHECKS): the client address, its /24 or /64, a user-agent hash.
+    join_address: Mapped[str | None] = mapped_column(String(45))
+    join_network: Mapped[str | None] = mapped_column(String(49))
+    join_agent_hash: Mapped[str | None] = mapped_column(String(16))
 
     waitlist_status: Mapped[str | None] = mapped_column(String(10))
     # WAITLIST_REFERRAL_BOOST x referral_count, stored so the position key (id - waitlist_boost, id)
@@ -160,3 +213,23 @@ class VisitorMail(db.Model):
     address: Mapped[str] = mapped_column(String(254))
     kind: Mapped[str] = mapped_column(String(32))
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MilestoneReward(db.Model):
+    """A milestone a referrer reached (WAITLIST_MILESTONES): each once per user, kept so that a
+    reward is never given twice and a boost recomputation keeps the places it skipped."""
+
+    __tablename__ = "milestone_rewards"
+    __table_args__ = (
+        UniqueConstraint("user_id", "referrals"),  # each milestone once per user
+        CheckConstraint("referrals > 0", name="referrals_positive"),
+        CheckConstraint("places >= 0", name="places_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    referrals: Mapped[int]
+    reward: Mapped[str] = mapped_column(String(32))
+    # The places a `skip-K` reward moved the user ahead (0 for the other rewards).
+    places: Mapped[int] = mapped_column(default=0, server_default="0")
+    reached_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -28,7 +28,7 @@ from sqlalchemy import and_, func, or_, select, update
 from titan.common.redis_fallback import unless_redis_fails
 from titan.common.transactions import commit
 from titan.extensions import db, redis_store
-from titan.members.models import REFERRAL_PENDING, WAITLIST_ADMITTED, WAITLIST_WAITING, User
+from titan.members.models import REFERRAL_PENDING, WAITLIST_ADMITTED, WAITLIST_WAITING, MilestoneReward, User
 
 log = logging.getLogger(__name__)
 MEMBER_WIDTH = 12
@@ -227,6 +227,21 @@ def record_referral(referrer_id, boost, *, was_pending):
     mirror(count)
 
 
+def record_referral_voided(referrer_id, boost):
+    """A counted referral was voided: the referrer falls back (never below no boost at all)."""
+
+    def take_back(pipe, names):
+        pipe.zadd(names["rank"], {member(referrer_id): boost}, xx=True, incr=True)
+        pipe.hincrby(names["referrals"], referrer_id, -1)
+
+    mirror(take_back)
+
+
+def record_boost(user_id, places):
+    """A waiting member moved `places` ahead (a milestone's reward)."""
+    mirror(lambda pipe, names: pipe.zadd(names["rank"], {member(user_id): -places}, xx=True, incr=True))
+
+
 def record_pending_referral(referrer_id, change=1):
     mirror(lambda pipe, names: pipe.hincrby(names["pending"], referrer_id, change))
 
@@ -327,8 +342,14 @@ def rebuild(client=None):
 
 
 def recompute_boosts(boost):
-    """Set every boost from the referral counts with `boost` (after WAITLIST_REFERRAL_BOOST changed)."""
-    target = boost * User.referral_count
+    """Set every boost from the referral counts with `boost` (after WAITLIST_REFERRAL_BOOST changed),
+    plus the places milestones gave."""
+    skipped = (
+        select(func.coalesce(func.sum(MilestoneReward.places), 0))
+        .where(MilestoneReward.user_id == User.id)
+        .scalar_subquery()
+    )
+    target = boost * User.referral_count + skipped
     changed = db.session.execute(
         update(User)
         .where(User.waitlist_boost != target)

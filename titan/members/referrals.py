@@ -9,11 +9,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from titan.common.exceptions import InvalidInput
 from titan.common.transactions import after_commit
+from titan.common.types import utcnow
 from titan.extensions import db
 from titan.jobs import enqueue
 from titan.members import ranking
+from titan.members.events import member_event
 from titan.members.mail import send_referrer_notified
-from titan.members.models import REFERRAL_COUNTED, REFERRAL_PENDING, User
+from titan.members.models import REFERRAL_COUNTED, REFERRAL_PENDING, REFERRAL_SUSPECT, User
+from titan.members.rewards import reach_milestone
 
 REFERRAL_GRAPH_LOCK = 73_110_001
 
@@ -37,8 +40,16 @@ def lock_referral_graph():
         db.session.execute(select(func.pg_advisory_xact_lock(REFERRAL_GRAPH_LOCK)))
 
 
-def referral_of_new_user(referrer, code, *, proven):
-    """The columns of a new user referred by `referrer` (set in the INSERT that creates them)."""
+def referral_of_new_user(referrer, code, *, proven, flag=None):
+    """The columns of a new user referred by `referrer` (set in the INSERT that creates them); a
+    fraud signal's `flag` makes the referral suspect (titan.members.fraud)."""
+    if flag is not None:
+        return {
+            "referred_by_id": referrer.id,
+            "signup_code": code,
+            "referral_state": REFERRAL_SUSPECT,
+            "referral_flag": flag,
+        }
     state = REFERRAL_COUNTED if counts_at_once(proven=proven) else REFERRAL_PENDING
     return {"referred_by_id": referrer.id, "signup_code": code, "referral_state": state}
 
@@ -47,7 +58,7 @@ def new_user_referred(user, referrer):
     """After inserting `user` with `referral_of_new_user`: count the referral, or note it pending."""
     if user.referral_state == REFERRAL_COUNTED:
         count_referral(referrer, user.id, was_pending=False)
-    else:
+    elif user.referral_state == REFERRAL_PENDING:
         referrer_id = referrer.id
         after_commit(lambda: ranking.record_pending_referral(referrer_id))
 
@@ -97,13 +108,20 @@ def count_referral(referrer, friend_id, *, was_pending):
     """The referrer moves ahead by WAITLIST_REFERRAL_BOOST places; the mirror follows after commit,
     and the email that tells them is queued in this transaction."""
     boost = current_app.config["WAITLIST_REFERRAL_BOOST"]
-    db.session.execute(
+    referral_count = db.session.scalar(
         update(User)
         .where(User.id == referrer.id)
-        .values(referral_count=User.referral_count + 1, waitlist_boost=User.waitlist_boost + boost)
+        .values(
+            referral_count=User.referral_count + 1,
+            waitlist_boost=User.waitlist_boost + boost,
+            last_referral_at=utcnow(),
+        )
+        .returning(User.referral_count)
         .execution_options(synchronize_session=False)
     )
     referrer_id = referrer.id
     after_commit(lambda: ranking.record_referral(referrer_id, boost, was_pending=was_pending))
     if referrer.email:
         enqueue(send_referrer_notified, referrer_id=referrer_id, friend_id=friend_id)
+    member_event("referral.counted", friend_id, referrer_id)
+    reach_milestone(referrer_id, referral_count)

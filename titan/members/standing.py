@@ -13,6 +13,7 @@ from titan.common.urls import public_base_url
 from titan.extensions import db
 from titan.members import ranking
 from titan.members.codes import cached_referral_code_owner_id
+from titan.members.milestones import next_milestone
 from titan.members.models import REFERRAL_PENDING, User
 
 Friend = aliased(User)
@@ -128,6 +129,7 @@ def user_data(member):
         "referral_url": referral_url(member.invite_code),
         "email_confirmed": member.email_confirmed,
         "pending_referrals": member.pending_referrals,
+        "next_milestone": next_milestone(member.referral_count),
     }
 
 

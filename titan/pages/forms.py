@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
-from wtforms import EmailField, IntegerField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, StringField
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -121,6 +121,11 @@ class AdmitForm(FlaskForm):
             InputRequired("Enter how many people to admit."),
             NumberRange(1, ADMIT_AT_MOST, message=f"Admit between 1 and {ADMIT_AT_MOST} people at a time."),
         ],
+    )
+    # Admitting cannot be undone and mails everyone admitted: the form asks first.
+    confirm = BooleanField(
+        "Yes: admit them now and email each one",
+        validators=[DataRequired("Tick the box to confirm: admitting sends each person an email.")],
     )
 
 

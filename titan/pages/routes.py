@@ -8,12 +8,14 @@ from titan.common.exceptions import InvalidInput, NotFound, Unauthorized
 from titan.limits import shared_limit
 from titan.members.standing import member_by_code
 from titan.pages import services
-from titan.pages.copy import CODE_REASONS, JOINED, copy_for, join_messages_for_script
+from titan.pages.copy import CODE_REASONS, JOINED, PAGE_COPY, copy_for, join_messages_for_script
 from titan.pages.forms import CodeLoginForm, ConfirmForm, EmailForm, JoinForm, SignOutForm
+from titan.waitlist.leaderboard import top_referrers
 from titan.waitlist.membership import join_waitlist, send_activation_link, session_member
-from titan.waitlist.session import session_user_id, sign_in_session, sign_out_session
+from titan.waitlist.session import request_client, session_user_id, sign_in_session, sign_out_session
 
 bp = Blueprint("pages", __name__)
+LEADERBOARD_PAGE_ROWS = 25
 
 
 def session_user():
@@ -28,13 +30,14 @@ def session_user():
         return None
 
 
-def landing(form=None, code=None, notice=None, status=200):
+def landing(form=None, code=None, notice=None, status=200, inviter=None):
     member = session_user()
     return render_template(
         "pages/landing.html",
         form=form or JoinForm(),
         code=code,
         notice=notice,
+        inviter=inviter,
         standing=services.standing(member) if member else None,
         plain_messages=join_messages_for_script(),
         share_templates=services.share_links(""),
@@ -48,7 +51,7 @@ def join(code=None):
     if not form.validate_on_submit():
         return landing(form, code=code, status=400)
     try:
-        user = join_waitlist(form.email.data, code).user
+        user = join_waitlist(form.email.data, code, client=request_client()).user
     except (InvalidInput, NotFound) as error:
         if error.reason in CODE_REASONS:
             # The code stopped working between showing the page and posting it: say so; the form
@@ -72,16 +75,23 @@ def join_without_code():
     return join()
 
 
-@bp.get("/r/<code>")
+@bp.get("/r/<code:code>")
 def referral_landing(code):
-    applied, notice = services.invite_from_link(code)
-    return landing(code=applied, notice=notice)
+    applied, notice, inviter = services.invite_from_link(code)
+    return landing(code=applied, notice=notice, inviter=inviter)
 
 
-@bp.post("/r/<code>")
+@bp.post("/r/<code:code>")
 @shared_limit("join")
 def join_with_code(code):
     return join(code)
+
+
+@bp.route("/r/<path:mangled>", methods=["GET", "POST"])
+def referral_landing_without_a_code(mangled):
+    """A referral link that cannot hold a code (cut short, or with punctuation caught from a
+    message): a 404 that still lets the visitor join, without a code."""
+    return landing(notice=PAGE_COPY["code_not_found"], status=404)
 
 
 @bp.route("/status", methods=["GET", "POST"])
@@ -157,6 +167,17 @@ def sign_out():
     return redirect(url_for("pages.status"), code=303)
 
 
+@bp.get("/leaderboard")
+def leaderboard():
+    return render_template("pages/leaderboard.html", rows=top_referrers(LEADERBOARD_PAGE_ROWS))
+
+
 @bp.get("/chart")
 def chart():
     return render_template("pages/chart.html", **services.chart_page(request.args.get("period")))
+
+
+@bp.get("/privacy")
+def privacy():
+    """What Titan stores about a member, why, for how long, and how to get it exported or erased."""
+    return render_template("pages/privacy.html")

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 from flask import current_app
+from sqlalchemy import select
 
 from titan.auth import addresses
 from titan.common.codes import CUSTOM_CODE_PATTERN, normalise_code
@@ -25,6 +26,9 @@ SHARE_TEMPLATES = (
     ("email", "Send by email", f"mailto:?subject={quote(SHARE_SUBJECT)}&body={quote(SHARE_TEXT)}%20{{url}}"),
     ("x", "Post on X", f"https://twitter.com/intent/tweet?text={quote(SHARE_TEXT)}&url={{url}}"),
     ("linkedin", "Share on LinkedIn", "https://www.linkedin.com/sharing/share-offsite/?url={url}"),
+    ("whatsapp", "Send on WhatsApp", f"https://wa.me/?text={quote(SHARE_TEXT)}%20{{url}}"),
+    # `sms:?&body=` is the form both iOS and Android read.
+    ("sms", "Send as a text", f"sms:?&body={quote(SHARE_TEXT)}%20{{url}}"),
 )
 
 
@@ -39,7 +43,22 @@ def share_links(referral_url):
 def standing(member):
     """The user data of the waitlist contract plus the share links the pages show with it."""
     data = user_data(member)
-    return {**data, "share_links": share_links(data["referral_url"])}
+    return {
+        **data,
+        "share_links": share_links(data["referral_url"]),
+        "milestone_progress": milestone_progress(data["next_milestone"], data["referral_count"]),
+    }
+
+
+def milestone_progress(milestone, referral_count):
+    """ "2 more friends to skip 50 places", or None when no milestone is ahead."""
+    if milestone is None:
+        return None
+    left = milestone["referrals"] - referral_count
+    friends = "1 more friend" if left == 1 else f"{left:,} more friends"
+    if milestone["reward"] == "early-access":
+        return f"{friends} to get early access"
+    return f"{friends} to skip {int(milestone['reward'].removeprefix('skip-')):,} places"
 
 
 def next_step(member):
@@ -65,17 +84,27 @@ def sign_in_help():
 
 
 def invite_from_link(code):
-    """`(code, notice)` for a `/r/<code>` link: the code if it works now, else a notice saying why not.
+    """`(code, notice, inviter)` for a `/r/<code>` link: the code if it works now, else a notice
+    saying why not; and the name the invitation shows.
 
     A read-only look-up (cached like the API's); the join itself checks the code against the database.
     """
     if not CUSTOM_CODE_PATTERN.match(code):
-        return None, PAGE_COPY["code_not_found"]
+        return None, PAGE_COPY["code_not_found"], None
     try:
-        member_by_code(code)
+        member = member_by_code(code)
     except (NotFound, InvalidInput) as error:
-        return None, copy_for(error)
-    return normalise_code(code), None
+        return None, copy_for(error), None
+    return normalise_code(code), None, inviter_name(member.id)
+
+
+def inviter_name(user_id):
+    """How an invitation names the member who sent it: their first name, else their username, else
+    nobody (never their address or number)."""
+    row = db.session.execute(select(User.first_name, User.username).where(User.id == user_id)).first()
+    if row is None:
+        return None
+    return row.first_name.strip() or row.username or None
 
 
 # --- the chart ---------------------------------------------------------------------------------

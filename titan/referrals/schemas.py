@@ -25,7 +25,7 @@ class ReferralCodeSchema(ma.Schema):
 
 
 class CodeLookupQuerySchema(ma.Schema):
-    email = EmailAddress(required=True)
+    email = EmailAddress(required=True, metadata={"description": "The user's address, in any case."})
 
 
 class CodeLookupSchema(ma.Schema):

@@ -3,15 +3,14 @@
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from titan.common.transactions import after_commit, commit
 from titan.common.types import utcnow
 from titan.extensions import db
-from titan.jobs import enqueue_many
 from titan.members import ranking
-from titan.members.mail import send_admitted
-from titan.members.models import REFERRAL_PENDING, WAITLIST_ADMITTED, WAITLIST_WAITING, User
+from titan.members.admitting import admit
+from titan.members.models import REFERRAL_PENDING, WAITLIST_WAITING, User
 
 
 def admit_next(count):
@@ -24,19 +23,7 @@ def admit_next(count):
     ids = list(db.session.scalars(candidates))
     if not ids:
         return []
-    db.session.execute(
-        update(User)
-        .where(User.id.in_(ids))
-        .values(waitlist_status=WAITLIST_ADMITTED, admitted_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    admitted = list(
-        db.session.scalars(
-            select(User).where(User.id.in_(ids)).order_by(User.id).execution_options(populate_existing=True)
-        )
-    )
-    after_commit(lambda: ranking.record_admitted(ids))
-    enqueue_many(send_admitted, [{"user_id": user.id} for user in admitted if user.email])
+    admitted = admit(ids)
     commit()
     return admitted
 

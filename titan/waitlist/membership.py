@@ -9,9 +9,10 @@ from titan.common.exceptions import InvalidInput, NotFound, Unauthorized
 from titan.common.transactions import after_commit, commit, read_only
 from titan.extensions import db
 from titan.jobs import enqueue
-from titan.members import ranking
+from titan.members import fraud, ranking
 from titan.members.accounts import DuplicateUser, check_email_allowed, create_user, find_by_email
 from titan.members.codes import resolve_referral_code
+from titan.members.events import member_event
 from titan.members.mail import send_activation, send_welcome
 from titan.members.models import WAITLIST_ADMITTED, User
 from titan.members.referrals import new_user_referred, referral_of_new_user
@@ -34,17 +35,22 @@ class Joined(NamedTuple):
     member: WaitlistMember
 
 
-def join_waitlist(email, code=None):
-    """Put `email` on the waitlist (referred by the owner of `code`): the new user, as a member."""
+def join_waitlist(email, code=None, client=None):
+    """Put `email` on the waitlist (referred by the owner of `code`): the new user, as a member.
+    `client` (where the request came from) feeds the fraud signals."""
     check_email_allowed(email)
     referrer = resolve_referral_code(code) if code else None
-    referral = referral_of_new_user(referrer, normalise_code(code), proven=False) if referrer else {}
+    referral = {}
+    if referrer is not None:
+        flag = fraud.referral_flag(referrer, client)
+        referral = referral_of_new_user(referrer, normalise_code(code), proven=False, flag=flag)
     try:
-        user = create_user(email=email, waitlist=True, **referral)
+        user = create_user(email=email, waitlist=True, **referral, **fraud.join_columns(client))
     except DuplicateUser:
         raise InvalidInput("email_taken", EMAIL_TAKEN, field="email") from None
     if referrer is not None:
         new_user_referred(user, referrer)
+    member_event("waitlist.joined", user.id, referrer.id if referrer is not None else None)
     # The mirror learns of the new member before any job reads their standing (inline jobs run
     # among the after-commit steps); its write round trip also answers the new standing.
     standing = []

@@ -14,6 +14,11 @@ class JoinSchema(ma.Schema):
     email = EmailAddress(required=True, error_messages=REQUIRED)
 
 
+class MilestoneSchema(ma.Schema):
+    referrals = ma.fields.Integer(required=True, metadata={"description": "Counted referrals that reach it."})
+    reward = ma.fields.String(required=True, metadata={"description": "`skip-K` (K places ahead) or `early-access`."})
+
+
 class UserDataSchema(ma.Schema):
     referral_count = ma.fields.Integer(required=True, metadata={"description": "Referrals that count."})
     referral_code = ma.fields.String(required=True, metadata={"description": "The user's invite code."})
@@ -32,6 +37,12 @@ class UserDataSchema(ma.Schema):
             "(in `referral_count`, and move you up) once they do. Always 0 with EMAIL_CONFIRMATION off."
         },
     )
+    next_milestone = ma.fields.Nested(
+        MilestoneSchema,
+        required=True,
+        allow_none=True,
+        metadata={"description": "The next milestone not reached yet (WAITLIST_MILESTONES), or null."},
+    )
 
 
 class WaitlistUserDetailSchema(UserDataSchema):
@@ -41,5 +52,23 @@ class WaitlistUserDetailSchema(UserDataSchema):
 
 
 class UserDetailQuerySchema(ma.Schema):
-    email = EmailAddress()
-    code = ReferralCodeField()
+    email = EmailAddress(metadata={"description": "The member's address, in any case."})
+    code = ReferralCodeField(metadata={"description": "The member's invite code (or active referral code)."})
+
+
+class LeaderboardQuerySchema(ma.Schema):
+    limit = ma.fields.Integer(
+        load_default=10,
+        validate=ma.validate.Range(min=1, max=100),
+        metadata={"description": "How many referrers (1 to 100, default 10)."},
+    )
+
+
+class LeaderboardEntrySchema(ma.Schema):
+    rank = ma.fields.Integer(
+        required=True, metadata={"description": "1..n; of equal counts, the earlier ranks higher."}
+    )
+    name = ma.fields.String(
+        required=True, metadata={"description": "The username, or the masked address (`j***@example.com`)."}
+    )
+    referral_count = ma.fields.Integer(required=True, metadata={"description": "Referrals that count."})

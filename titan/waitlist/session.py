@@ -1,8 +1,10 @@
 """The waitlist's cookie session: which waitlist user this browser is (never an API credential), and
 whether the browser proved it by an emailed link (joining here, a confirmation or sign-in link)
-or only knew a referral code."""
+or only knew a referral code; and where a request came from, for the fraud signals."""
 
-from flask import session
+from flask import request, session
+
+from titan.members.fraud import Client
 
 SESSION_KEY = "waitlist_user_id"
 PROVEN_KEY = "waitlist_proven"
@@ -26,3 +28,9 @@ def session_user_id():
 def proven_session_user_id():
     """The session's user, if the browser proved it by an emailed link; else None."""
     return session.get(SESSION_KEY) if session.get(PROVEN_KEY) else None
+
+
+def request_client():
+    """Where this request came from, for the fraud signals: the client address (ProxyFix has
+    applied TRUSTED_PROXY_COUNT by now) and the user agent."""
+    return Client(request.remote_addr, request.headers.get("User-Agent"))

@@ -13,7 +13,14 @@ from titan.members.models import ReferralCode, User
 from titan.pages.admin.dashboard import DashboardView
 from titan.pages.admin.jobs import JobsView
 from titan.pages.admin.session import auth_bp
-from titan.pages.admin.views import RecordView, ReferralCodeView, UserView
+from titan.pages.admin.views import (
+    RecordView,
+    ReferralCodeView,
+    UserView,
+    WebhookDeliveryView,
+    WebhookEndpointView,
+)
+from titan.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 
 def init_admin(app):
@@ -32,6 +39,8 @@ def init_admin(app):
         ReferralCodeView(ReferralCode, db, name="Referral codes"),
         RecordView(Record, db, name="Records"),
         JobsView(name="Jobs", endpoint="jobs", url="/admin/jobs"),
+        WebhookEndpointView(WebhookEndpoint, db, name="Webhooks", category="Webhooks"),
+        WebhookDeliveryView(WebhookDelivery, db, name="Deliveries", category="Webhooks"),
     )
     app.register_blueprint(auth_bp)
     return admin

@@ -1,4 +1,5 @@
-"""The waitlist dashboard: counts, who is next, admitting the next N, and the CSV export."""
+"""The waitlist dashboard: counts, who is next, admitting the next N, the CSV export, the operator's
+figures (growth) and the review of suspect referrals."""
 
 import csv
 import io
@@ -8,12 +9,14 @@ from flask import Response, flash, redirect, stream_with_context, url_for
 from flask_admin import AdminIndexView, expose
 from sqlalchemy import func, select
 
+from titan.common.exceptions import ServiceError
 from titan.extensions import db
 from titan.jobs import status as job_status
-from titan.members import ranking
+from titan.members import ranking, review
 from titan.members.models import WAITLIST_ADMITTED, User
+from titan.pages.admin import growth
 from titan.pages.admin.views import AdminOnly
-from titan.pages.forms import AdmitForm
+from titan.pages.forms import AdmitForm, ConfirmForm
 from titan.waitlist.admission import admit_next
 
 EXPORT_HEADER = (
@@ -35,8 +38,21 @@ NEXT_IN_LINE = 10
 class DashboardView(AdminOnly, AdminIndexView):
     @expose("/")
     def index(self):
+        stages = growth.funnel()
+        activity = growth.per_day()
         return self.render(
-            "admin/dashboard.html", summary=waitlist_summary(), jobs=job_status.counts(), admit_form=AdmitForm()
+            "admin/dashboard.html",
+            summary=waitlist_summary(),
+            jobs=job_status.counts(),
+            admit_form=AdmitForm(),
+            funnel=stages,
+            viral_coefficient=growth.viral_coefficient(stages[1].count),
+            activity=activity,
+            charts={name: growth.bars(values) for name, values in activity["series"].items()},
+            top_referrers=growth.top_referrers(),
+            suspects=review.suspect_referrals(),
+            suspect_count=review.suspect_count(),
+            review_form=ConfirmForm(),
         )
 
     @expose("/admit", methods=["POST"])
@@ -52,8 +68,21 @@ class DashboardView(AdminOnly, AdminIndexView):
             else:
                 flash("Nobody is waiting: no one was admitted.", "info")
         else:
-            for message in form.count.errors:
+            for message in (*form.count.errors, *form.confirm.errors):
                 flash(message, "error")
+        return redirect(url_for(".index"), code=303)
+
+    @expose("/referrals/<int:friend_id>/<any(approve, void):decision>", methods=["POST"])
+    def review_referral(self, friend_id, decision):
+        """Approve a suspect referral, or void any referral (the referred user's id)."""
+        if ConfirmForm().validate_on_submit():
+            try:
+                friend = review.approve(friend_id) if decision == "approve" else review.void(friend_id)
+            except ServiceError as error:
+                flash(error.message, "error")
+            else:
+                done = "approved" if decision == "approve" else "voided"
+                flash(f"The referral of {friend.email or f'user {friend.id}'} is {done}.", "success")
         return redirect(url_for(".index"), code=303)
 
     @expose("/waitlist.csv")

@@ -1,13 +1,21 @@
 """The admin's sign-in: a session login for admins, under its own session key apart from the
 waitlist's (`waitlist_user_id`), checked against the database on every request, so that demoting
-or deactivating an admin ends their access at once."""
+or deactivating an admin ends their access at once.
+
+The session cookie is signed but kept by the browser, so it cannot be deleted on the server: it
+carries the admin's session generation (`users.admin_session_generation`) from sign-in, and
+signing out raises that generation, so every admin session of that user opened before, a copy of
+the cookie included, stops working on every worker. Revoking all of a user's tokens (logout
+everywhere, a password reset or change, deletion) raises it too."""
 
 import time
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from sqlalchemy import update
 
 from titan.auth.login import authenticate
 from titan.common.exceptions import Unauthorized
+from titan.common.transactions import commit
 from titan.extensions import db
 from titan.limits import shared_limit
 from titan.members.models import User
@@ -15,6 +23,7 @@ from titan.pages.forms import AdminLoginForm, SignOutForm
 
 ADMIN_SESSION_KEY = "admin_user_id"
 ADMIN_SIGNED_IN_AT_KEY = "admin_signed_in_at"
+ADMIN_GENERATION_KEY = "admin_generation"
 # An admin sign-in lasts a working day, however long the (waitlist) session cookie lives.
 ADMIN_SESSION_SECONDS = 8 * 60 * 60
 LOGIN_FAILED = "That email and password don't match an admin account."
@@ -28,17 +37,30 @@ def current_admin():
     if user_id is None or signed_in_at is None or time.time() - signed_in_at >= ADMIN_SESSION_SECONDS:
         return None
     user = db.session.get(User, user_id)
-    return user if user is not None and user.is_admin and user.is_active else None
+    if user is None or not user.is_admin or not user.is_active:
+        return None
+    return user if session.get(ADMIN_GENERATION_KEY) == user.admin_session_generation else None
 
 
 def sign_in_admin(user):
     session[ADMIN_SESSION_KEY] = user.id
     session[ADMIN_SIGNED_IN_AT_KEY] = int(time.time())
+    session[ADMIN_GENERATION_KEY] = user.admin_session_generation
 
 
 def sign_out_admin():
-    session.pop(ADMIN_SESSION_KEY, None)
-    session.pop(ADMIN_SIGNED_IN_AT_KEY, None)
+    """End this admin's sessions everywhere (this cookie, and any copy of it), then forget it here."""
+    admin = current_admin()
+    if admin is not None:
+        db.session.execute(
+            update(User)
+            .where(User.id == admin.id)
+            .values(admin_session_generation=User.admin_session_generation + 1)
+            .execution_options(synchronize_session="fetch")
+        )
+        commit()
+    for key in (ADMIN_SESSION_KEY, ADMIN_SIGNED_IN_AT_KEY, ADMIN_GENERATION_KEY):
+        session.pop(key, None)
 
 
 def safe_next(target):

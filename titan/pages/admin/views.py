@@ -134,3 +134,34 @@ class RecordView(ReadOnlyModelView):
     column_searchable_list = ("operation_response", "operation.name")
     column_default_sort = ("id", True)
     column_labels = {"user_id": "User id", "operation.name": "Operation"}
+
+
+class WebhookEndpointView(ReadOnlyModelView):
+    """Endpoints are registered through `POST /api/v1/webhooks` (which shows the secret once); the
+    panel lists them, never their secrets."""
+
+    column_list = ("id", "url", "events", "description", "is_active", "created_at")
+    column_details_list = column_list
+    column_searchable_list = ("url", "description")
+    column_default_sort = ("id", True)
+
+
+class WebhookDeliveryView(ReadOnlyModelView):
+    """The delivery log: every event for every endpoint, its attempts and the last answer or error."""
+
+    column_list = (
+        "id",
+        "endpoint_id",
+        "event_type",
+        "status",
+        "attempts",
+        "response_status",
+        "last_error",
+        "created_at",
+        "delivered_at",
+    )
+    column_details_list = (*column_list, "event_id", "body")
+    column_filters = ("endpoint_id", "status", "event_type")
+    column_searchable_list = ("event_id", "event_type")
+    column_default_sort = ("id", True)
+    column_labels = {"endpoint_id": "Endpoint", "response_status": "HTTP status"}

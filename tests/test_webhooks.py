@@ -1,0 +1,256 @@
+"""Webhooks (docs/contract.md §10): admin CRUD, SSRF-safe targets, signed deliveries as jobs, a
+delivery log. Delivery is tested against `responses` (no request leaves the machine)."""
+
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+import responses
+
+from conftest import PASSWORD
+from titan.extensions import db
+from titan.members.models import User
+from titan.webhooks.models import WebhookDelivery
+
+HOOKS = "/api/v1/webhooks/"
+TARGET = "https://hooks.example.com/titan"
+
+
+@pytest.fixture
+def hooks_app(make_app):
+    app = make_app(WEBHOOKS_ALLOW_PRIVATE=True, EMAIL_CONFIRMATION=False)
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def admin_headers(hooks_app):
+    from titan.auth.users import create_admin
+
+    create_admin("hooks-admin@example.com", PASSWORD)
+    client = hooks_app.test_client()
+    tokens = client.post("/api/v1/auth/token", data={"username": "hooks-admin@example.com", "password": PASSWORD})
+    return {"Authorization": f"Bearer {tokens.get_json()['access_token']}"}
+
+
+def register(client, headers, events=("waitlist.joined", "referral.counted"), url=TARGET):
+    response = client.post(HOOKS, headers=headers, json={"url": url, "events": list(events)})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def verify(secret, header, body):
+    """What a receiver does (README: Webhooks)."""
+    parts = dict(item.split("=", 1) for item in header.split(","))
+    expected = hmac.new(secret.encode(), f"{parts['t']}.".encode() + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, parts["v1"]) and abs(time.time() - int(parts["t"])) < 300
+
+
+def test_crud_is_for_admins_only(hooks_app, admin_headers, make_user):
+    client = hooks_app.test_client()
+    make_user(email="member@example.com", username="member")
+    member = client.post("/api/v1/auth/token", data={"username": "member", "password": PASSWORD}).get_json()
+    assert client.get(HOOKS).status_code == 401
+    assert client.get(HOOKS, headers={"Authorization": f"Bearer {member['access_token']}"}).status_code == 403
+
+    created = register(client, admin_headers)
+    assert created["secret"].startswith("whsec_") and created["events"] == ["referral.counted", "waitlist.joined"]
+    listed = client.get(HOOKS, headers=admin_headers).get_json()
+    assert [hook["id"] for hook in listed] == [created["id"]] and "secret" not in listed[0]
+    one = f"{HOOKS}{created['id']}"
+    assert "secret" not in client.get(one, headers=admin_headers).get_json()
+    patched = client.patch(one, headers=admin_headers, json={"is_active": False, "events": ["waitlist.admitted"]})
+    assert patched.status_code == 200 and patched.get_json()["is_active"] is False
+    assert client.delete(one, headers=admin_headers).status_code == 204
+    assert client.get(one, headers=admin_headers).status_code == 404
+    assert client.get(f"{HOOKS}999999/deliveries", headers=admin_headers).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"url": TARGET, "events": ["nope.event"]},
+        {"url": TARGET, "events": []},
+        {"url": "not a url", "events": ["waitlist.joined"]},
+        {"url": "ftp://hooks.example.com/x", "events": ["waitlist.joined"]},
+        {"events": ["waitlist.joined"]},
+        {"url": TARGET},
+    ],
+)
+def test_bad_input_is_400(hooks_app, admin_headers, body):
+    response = hooks_app.test_client().post(HOOKS, headers=admin_headers, json=body)
+    assert response.status_code == 400 and response.get_json()["errors"]["json"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hook",
+        "https://10.0.0.5/hook",
+        "https://192.168.1.20/hook",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[::1]/hook",
+        "https://[fd00::1]/hook",
+        "https://localhost/hook",
+        "https://0.0.0.0/hook",
+        "https://user:pass@hooks.example.com/hook",
+    ],
+)
+def test_private_and_loopback_targets_are_refused(make_app, url):
+    app = make_app(WEBHOOKS_ALLOW_PRIVATE=False)
+    with app.app_context():
+        from titan.auth.users import create_admin
+
+        create_admin("guard@example.com", PASSWORD)
+        client = app.test_client()
+        token = client.post("/api/v1/auth/token", data={"username": "guard@example.com", "password": PASSWORD})
+        headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
+        response = client.post(HOOKS, headers=headers, json={"url": url, "events": ["waitlist.joined"]})
+        assert response.status_code == 400 and "url" in response.get_json()["errors"]["json"]
+
+
+def test_production_takes_https_only(make_app):
+    from titan.webhooks.targets import check_target
+
+    app = make_app(ENV_NAME="production", WEBHOOKS_ALLOW_PRIVATE=True, SECRET_KEY="s" * 40, JWT_SECRET_KEY="j" * 40)
+    with app.app_context():
+        from titan.common.exceptions import InvalidInput
+
+        with pytest.raises(InvalidInput):
+            check_target("http://hooks.example.com/x")
+        check_target(TARGET)
+
+
+@responses.activate
+def test_events_are_signed_and_logged(hooks_app, admin_headers):
+    responses.add(responses.POST, TARGET, status=200)
+    client = hooks_app.test_client()
+    hook = register(client, admin_headers)
+    host = client.post("/api/join/", json={"email": "host@example.com"}).get_json()
+    client.post(f"/api/join/{host['referral_code']}/", json={"email": "friend@example.com"})
+
+    calls = responses.calls
+    assert [json.loads(call.request.body)["type"] for call in calls] == [
+        "waitlist.joined",
+        "referral.counted",
+        "waitlist.joined",
+    ]
+    joined = json.loads(calls[0].request.body)
+    assert set(joined) == {"id", "type", "created_at", "data"}
+    host_id = db.session.scalar(db.select(User.id).where(User.email == "host@example.com"))
+    assert joined["data"] == {
+        "id": host_id,
+        "email": "host@example.com",
+        "referral_code": host["referral_code"],
+        "wait_list_position": 1,
+    }
+    counted = json.loads(calls[1].request.body)
+    assert counted["data"]["email"] == "friend@example.com"
+    assert counted["data"]["referrer"]["referral_code"] == host["referral_code"]
+    for call in calls:
+        assert verify(hook["secret"], call.request.headers["Titan-Signature"], call.request.body)
+        assert call.request.headers["Titan-Event-Id"] == json.loads(call.request.body)["id"]
+        assert not verify("whsec_wrong", call.request.headers["Titan-Signature"], call.request.body)
+
+    log = client.get(f"{HOOKS}{hook['id']}/deliveries", headers=admin_headers).get_json()
+    assert log["total"] == 3 and {item["status"] for item in log["items"]} == {"delivered"}
+    assert log["items"][0]["response_status"] == 200
+
+
+@responses.activate
+def test_unsubscribed_events_and_inactive_endpoints_get_nothing(hooks_app, admin_headers):
+    responses.add(responses.POST, TARGET, status=200)
+    client = hooks_app.test_client()
+    hook = register(client, admin_headers, events=["waitlist.admitted"])
+    client.post("/api/join/", json={"email": "quiet@example.com"})
+    assert len(responses.calls) == 0
+    client.patch(f"{HOOKS}{hook['id']}", headers=admin_headers, json={"is_active": False})
+    from titan.waitlist.admission import admit_next
+
+    admit_next(1)
+    assert len(responses.calls) == 0 and db.session.query(WebhookDelivery).count() == 0
+
+
+@responses.activate
+def test_a_failing_endpoint_is_logged_with_its_error(hooks_app, admin_headers):
+    responses.add(responses.POST, TARGET, status=500)
+    client = hooks_app.test_client()
+    hook = register(client, admin_headers, events=["waitlist.joined"])
+    assert client.post("/api/join/", json={"email": "fails@example.com"}).status_code == 201  # never fails the join
+    item = client.get(f"{HOOKS}{hook['id']}/deliveries", headers=admin_headers).get_json()["items"][0]
+    # Inline mode makes one attempt; the queue retries with backoff (tests/test_jobs.py).
+    assert (item["status"], item["attempts"], item["response_status"]) == ("failed", 1, 500)
+    assert item["last_error"] == "The endpoint answered 500."
+
+
+@responses.activate
+def test_a_refused_change_emits_nothing(hooks_app, admin_headers):
+    responses.add(responses.POST, TARGET, status=200)
+    client = hooks_app.test_client()
+    register(client, admin_headers, events=["waitlist.joined"])
+    client.post("/api/join/", json={"email": "twice@example.com"})
+    assert client.post("/api/join/", json={"email": "twice@example.com"}).status_code == 400
+    assert len(responses.calls) == 1 and db.session.query(WebhookDelivery).count() == 1
+
+
+class FlakyReceiver:
+    """A local webhook receiver that answers 500 to the first `failures` deliveries, then 200."""
+
+    def __init__(self, failures):
+        import http.server
+        import threading
+
+        receiver = self
+        self.failures, self.received = failures, []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers), body))
+                self.send_response(500 if len(receiver.received) <= receiver.failures else 200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_worker_retries_a_failing_endpoint_until_it_takes_the_event(make_app, postgres_only, start_worker):
+    from conftest import wait_for
+
+    receiver = FlakyReceiver(failures=2)
+    app = make_app(JOBS_MODE="queue", WEBHOOKS_ALLOW_PRIVATE=True, EMAIL_CONFIRMATION=False)
+    try:
+        with app.app_context():
+            from titan.auth.users import create_admin
+
+            create_admin("ops@example.com", PASSWORD)
+            client = app.test_client()
+            token = client.post("/api/v1/auth/token", data={"username": "ops@example.com", "password": PASSWORD})
+            headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
+            hook = register(client, headers, events=["waitlist.joined"], url=receiver.url)
+            assert client.post("/api/join/", json={"email": "queued@example.com"}).status_code == 201
+            assert receiver.received == []  # the request did not wait for the endpoint
+            start_worker(WEBHOOKS_ALLOW_PRIVATE="1", MAIL_BACKEND="console")
+
+            def delivered():
+                db.session.rollback()
+                return db.session.scalar(db.select(WebhookDelivery).where(WebhookDelivery.status == "delivered"))
+
+            delivery = wait_for(delivered, timeout=60)
+            assert delivery.attempts == 3 and delivery.response_status == 200
+            bodies = {body for _, body in receiver.received}
+            assert len(receiver.received) == 3 and len(bodies) == 1  # the same bytes every time
+            assert all(verify(hook["secret"], seen["Titan-Signature"], body) for seen, body in receiver.received)
+    finally:
+        receiver.close()

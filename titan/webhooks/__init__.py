@@ -1,0 +1,1 @@
+"""Webhooks: admins register endpoints; events are delivered as signed JSON by the job queue."""
