@@ -169,6 +169,9 @@ class Config:
 
     CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 300)
     REFERRAL_CODE_CACHE_SECONDS = env_int("REFERRAL_CODE_CACHE_SECONDS", 60)
+    # How long browsers and shared caches may keep /api/chart/ and /api/stats/ (then they revalidate
+    # with If-None-Match: a 304 while the data is unchanged).
+    MARKET_CACHE_MAX_AGE = env_int("MARKET_CACHE_MAX_AGE", 300)
     # How long the leaderboard (GET /api/leaderboard/, /leaderboard) is served from the cache.
     LEADERBOARD_CACHE_SECONDS = env_int("LEADERBOARD_CACHE_SECONDS", 30)
 

@@ -408,3 +408,23 @@ def test_demo_titan_follows_a_reimported_sp500_but_not_over_a_real_series(app, s
     store("titan", {D(2021, 1, 1): 5.0})
     assert load_demo_series().endswith("titan 1 points already there")
     assert services.demo_notice() is None
+
+
+# --- HTTP caching -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/chart/?period=10y", "/api/stats/"])
+def test_market_answers_carry_an_etag_and_answer_304_until_data_is_imported(client, import_cli, path):
+    import_cli("SP500", csv_text("2020-01-01,1", "2020-02-01,2", "2021-03-01,3"))
+    import_cli("TITAN", csv_text("2020-01-01,1", "2020-02-01,3", "2021-03-01,4"))
+    first = client.get(path)
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and etag.startswith('"') and len(etag) == 26
+    assert first.headers["Cache-Control"] == "public, max-age=300"
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.get_data() == b"" and again.headers["ETag"] == etag
+    assert client.get(path, headers={"If-None-Match": '"something-else"'}).status_code == 200
+    import_cli("TITAN", csv_text("2020-01-01,1", "2020-02-01,5", "2021-03-01,9"))
+    changed = client.get(path, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert changed.get_json() != first.get_json()

@@ -1,4 +1,4 @@
-from flask import current_app
+from flask import current_app, request
 
 from titan.api import FIELD_ERRORS, SPA_INVALID_INPUT, Blueprint
 from titan.market import services
@@ -20,13 +20,23 @@ blp = Blueprint(
 )
 
 
-def json_response(text):
-    # The payload is cached as JSON text: returning it as it is skips re-serialising it per request.
-    return current_app.response_class(text, mimetype="application/json")
+def json_response(document):
+    """The cached JSON text as it is (no re-serialising per request), with its ETag and
+    `Cache-Control: public, max-age=MARKET_CACHE_MAX_AGE`; a matching `If-None-Match` gets 304."""
+    response = current_app.response_class(document.text, mimetype="application/json")
+    response.set_etag(document.etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["MARKET_CACHE_MAX_AGE"]
+    return response.make_conditional(request)
+
+
+NOT_MODIFIED = {
+    "description": "Not Modified: the `If-None-Match` ETag is current (the data was not imported again since)."
+}
 
 
 @blp.route("/chart/")
-@blp.doc(responses={"400": SPA_INVALID_INPUT})
+@blp.doc(responses={"400": SPA_INVALID_INPUT, "304": NOT_MODIFIED})
 @blp.arguments(ChartQuerySchema, location="query")
 @blp.response(
     200,
@@ -48,10 +58,11 @@ def chart(args):
     end date that many years earlier (a shorter history starts at its first date). With no data
     loaded, the three lists are empty. Invalid `period`: 400 `{"period": ["Must be one of: ..."]}`.
     """
-    return json_response(services.chart_json(args["period"]))
+    return json_response(services.chart_document(args["period"]))
 
 
 @blp.route("/stats/")
+@blp.doc(responses={"304": NOT_MODIFIED})
 @blp.response(
     200,
     StatRowSchema(many=True),
@@ -78,4 +89,4 @@ def stats():
     years only). A row that cannot be computed (too little data) is left out; with no data loaded
     the list is empty.
     """
-    return json_response(services.statistics_json())
+    return json_response(services.statistics_document())

@@ -2,6 +2,7 @@
 
 import csv
 import datetime as dt
+import hashlib
 import json
 import re
 from itertools import islice
@@ -152,23 +153,39 @@ def statistics():
     return analytics.comparison(*common_points())
 
 
+class Document(NamedTuple):
+    """A cached JSON answer and its ETag (a digest of the text: it changes when the data does)."""
+
+    text: str
+    etag: str
+
+
+def chart_document(period):
+    return cached_document(CHART_CACHE_KEY.format(period=period), lambda: chart(period))
+
+
+def statistics_document():
+    return cached_document(STATS_CACHE_KEY, statistics)
+
+
 def chart_json(period):
-    return cached_json(CHART_CACHE_KEY.format(period=period), lambda: chart(period))
+    return chart_document(period).text
 
 
 def statistics_json():
-    return cached_json(STATS_CACHE_KEY, statistics)
+    return statistics_document().text
 
 
-def cached_json(key, build):
-    """The JSON text of `build()`, kept in the (shared) cache: a hit skips the database and the
-    serialisation alike. The cache is cleared on import; its timeout bounds a stale entry written
-    by a request that raced an import."""
-    text = cache.get(key)
-    if text is None:
+def cached_document(key, build):
+    """The JSON text of `build()` and its ETag, kept in the (shared) cache: a hit skips the database,
+    the serialisation and the digest alike. The cache is cleared on import; its timeout bounds a
+    stale entry written by a request that raced an import."""
+    cached = cache.get(key)
+    if not (isinstance(cached, tuple | list) and len(cached) == 2):  # a miss, or text an older release cached
         text = json.dumps(build(), separators=(",", ":"))
-        cache.set(key, text)
-    return text
+        cached = (text, hashlib.blake2b(text.encode(), digest_size=12).hexdigest())
+        cache.set(key, cached)
+    return Document(*cached)
 
 
 def clear_cache():
