@@ -108,9 +108,7 @@ def revoke_all(user):
     db.session.execute(
         update(User)
         .where(User.id == user.id)
-        .values(
-            token_generation=User.token_generation + 1, admin_session_generation=User.admin_session_generation + 1
-        )
+        .values(token_generation=User.token_generation + 1, admin_session_generation=User.admin_session_generation + 1)
         .execution_options(synchronize_session="fetch")
     )
 

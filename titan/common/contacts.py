@@ -8,7 +8,9 @@ GMAIL_DOMAINS = {"gmail.com", "googlemail.com"}
 UNAVAILABLE_EMAIL_MESSAGE = "Registration at this email address is not available"
 # Numbers a text message may go to: premium-rate, shared-cost, toll-free, pager, VoIP, personal and
 # fixed-line numbers are refused (SMS pumping bills the sender for texts to numbers that pay back).
-TEXTABLE_NUMBER_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
+TEXTABLE_NUMBER_TYPES = frozenset(
+    {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
 NOT_A_MOBILE_MESSAGE = "Enter a mobile phone number: codes are only sent by text message."
 
 
