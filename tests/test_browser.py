@@ -406,6 +406,59 @@ def test_forgot_password_then_reset_from_the_mail(new_page, live):
     assert sign_in_through_the_api(page, live, "forgetful@example.com", "brand-new-secret-9").status == 200
 
 
+# --- growth -----------------------------------------------------------------------------------------
+
+
+def test_the_leaderboard_page_and_milestone_progress(new_page, live):
+    live.app.config.update(WAITLIST_MILESTONES="2:skip-5,5:early-access", EMAIL_CONFIRMATION=False)
+    with live.app.app_context():
+        code = join_waitlist("leader@example.com").user.invite_code
+        join_waitlist("runner-up@example.com")
+        join_waitlist("pal@example.com", code)
+
+    page = new_page("/leaderboard")
+    rows = page.locator("[data-leaderboard] tbody tr")
+    assert rows.count() == 1 and rows.first.inner_text().split() == ["1", "l***@example.com", "1"]
+    assert "leader@example.com" not in page.content()
+
+    status = new_page("/status")
+    status.get_by_role("textbox", name="Your referral code").fill(code)
+    status.get_by_role("button", name="See my place").click()
+    assert status.locator("[data-milestone]").inner_text() == "1 more friend to skip 5 places."
+    screenshot(status, "status-milestone.png", full_page=True)
+
+
+def test_the_operator_dashboard_charts_and_a_suspect_referral_approved(new_page, live):
+    from titan.members.fraud import Client
+
+    live.app.config.update(FRAUD_CHECKS=True, EMAIL_CONFIRMATION=False)
+    with live.app.app_context():
+        create_admin("operator@example.com", PASSWORD)
+        same_machine = Client("198.51.100.7", "Mozilla/5.0")
+        host = join_waitlist("referrer@example.com", client=same_machine).user
+        join_waitlist("sock-puppet@example.com", host.invite_code, client=same_machine)
+        join_waitlist("honest@example.com", host.invite_code, client=Client("192.0.2.50"))
+
+    page = new_page("/admin/", viewport={"width": 1280, "height": 1400})
+    page.get_by_label("Email").fill("operator@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live.url + "/admin/")
+    assert page.locator("[data-funnel=joined] td").nth(1).inner_text() == "3"
+    joins = page.locator("[data-series=joins] svg rect")
+    assert joins.count() == 90 and float(joins.last.get_attribute("height")) > 0  # today's bar is drawn
+    assert page.locator("[data-viral]").inner_text() == "0.00"  # nobody has confirmed yet
+    suspect = page.locator("[data-suspect]")
+    assert suspect.count() == 1 and "sock-puppet@example.com" in suspect.inner_text()
+    assert "same address as the referrer" in suspect.inner_text()
+    screenshot(page, "admin-dashboard.png", full_page=True)
+
+    suspect.get_by_role("button", name="Approve").click()
+    page.get_by_text("The referral of sock-puppet@example.com is approved.").wait_for()
+    assert page.locator("[data-suspect]").count() == 0
+    assert fresh_user("referrer@example.com").referral_count == 2
+
+
 def test_redoc_renders_the_api_reference_offline(new_page):
     # No allowance: the vendored ReDoc no longer loads Redocly's logo from its CDN (static/vendor/README.md).
     page = new_page("/docs")

@@ -120,3 +120,31 @@ def test_settings_parse_in_threshold_order():
 def test_a_bad_setting_stops_the_app(make_app):
     with pytest.raises(ValueError, match="WAITLIST_MILESTONES"):
         make_app(WAITLIST_MILESTONES="3:free-beer")
+
+
+def test_a_milestone_is_given_once_under_concurrent_confirmations(make_app, backend):
+    if backend != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL; SQLite serialises them")
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.test_journey import last_mail, link_in
+
+    app = make_app(WAITLIST_MILESTONES="2:skip-5")
+    with app.app_context():
+        client = app.test_client()
+        host = join(client, "racer@example.com")
+        for number in range(2):
+            join(client, f"racer-friend{number}@example.com", host["referral_code"])
+        outbox = outbox_of(app)
+        tokens = [link_in(last_mail(outbox, f"racer-friend{n}@example.com", "welcome"), "confirm") for n in range(2)]
+
+        def confirm(token):
+            return app.test_client().post("/api/v1/auth/email/confirm", json={"token": token}).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            assert set(pool.map(confirm, tokens * 4)) == {200}
+        referrer = db.session.scalar(db.select(User).where(User.email == "racer@example.com"))
+        db.session.refresh(referrer)
+        assert (referrer.referral_count, referrer.waitlist_boost) == (2, 25)
+        assert db.session.query(MilestoneReward).count() == 1
+        assert len([m for m in outbox if m["template"] == "milestone_reached"]) == 1

@@ -225,10 +225,12 @@ class FlakyReceiver:
         self.server.server_close()
 
 
-def test_the_worker_retries_a_failing_endpoint_until_it_takes_the_event(make_app, postgres_only, start_worker):
+def test_a_receiver_that_fails_three_times_gets_the_event_again_each_retry_and_it_is_delivered(
+    make_app, postgres_only, start_worker
+):
     from conftest import wait_for
 
-    receiver = FlakyReceiver(failures=2)
+    receiver = FlakyReceiver(failures=3)
     app = make_app(JOBS_MODE="queue", WEBHOOKS_ALLOW_PRIVATE=True, EMAIL_CONFIRMATION=False)
     try:
         with app.app_context():
@@ -248,9 +250,9 @@ def test_the_worker_retries_a_failing_endpoint_until_it_takes_the_event(make_app
                 return db.session.scalar(db.select(WebhookDelivery).where(WebhookDelivery.status == "delivered"))
 
             delivery = wait_for(delivered, timeout=60)
-            assert delivery.attempts == 3 and delivery.response_status == 200
+            assert delivery.attempts == 4 and delivery.response_status == 200
             bodies = {body for _, body in receiver.received}
-            assert len(receiver.received) == 3 and len(bodies) == 1  # the same bytes every time
+            assert len(receiver.received) == 4 and len(bodies) == 1  # once per attempt, the same bytes each time
             assert all(verify(hook["secret"], seen["Titan-Signature"], body) for seen, body in receiver.received)
     finally:
         receiver.close()

@@ -15,7 +15,7 @@ from titan.jobs import status as job_status
 from titan.members import ranking, review
 from titan.members.models import WAITLIST_ADMITTED, User
 from titan.pages.admin import growth
-from titan.pages.admin.views import AdminOnly
+from titan.pages.admin.views import MAX_ID, AdminOnly
 from titan.pages.forms import AdmitForm, ConfirmForm
 from titan.waitlist.admission import admit_next
 
@@ -72,7 +72,8 @@ class DashboardView(AdminOnly, AdminIndexView):
                 flash(message, "error")
         return redirect(url_for(".index"), code=303)
 
-    @expose("/referrals/<int:friend_id>/<any(approve, void):decision>", methods=["POST"])
+    # Ids past a 32-bit integer name nobody: a 404 here, not a value the database cannot bind.
+    @expose(f"/referrals/<int(min=1, max={MAX_ID}):friend_id>/<any(approve, void):decision>", methods=["POST"])
     def review_referral(self, friend_id, decision):
         """Approve a suspect referral, or void any referral (the referred user's id)."""
         if ConfirmForm().validate_on_submit():

@@ -30,7 +30,8 @@ class JobsView(AdminOnly, BaseView):
             retry_form=RetryJobForm(),
         )
 
-    @expose("/<int:job_id>/retry", methods=["POST"])
+    # Job ids are 64-bit: a larger one is a 404, not a value PostgreSQL refuses.
+    @expose(f"/<int(min=1, max={2**63 - 1}):job_id>/retry", methods=["POST"])
     def retry(self, job_id):
         if not status.queue_enabled():
             abort(404)
