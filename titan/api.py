@@ -9,8 +9,8 @@ from flask_smorest.utils import prepare_response
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
-from titan import input_guard
-from titan.common.codes import CODE_PATTERN, CodeConverter
+from titan import error_shapes, input_guard
+from titan.converters import CODE_PATTERN, CodeConverter
 
 # How a blueprint answers errors (see titan.errors): the v1 envelope, or, for the routes the
 # single-page app speaks, invalid input as `{"field": ["message"]}` and `detail` beside the envelope.
@@ -23,7 +23,7 @@ ID = "int(min=1, max=2147483647)"
 
 # The shared error responses' examples (components/responses, which `alt_response(response=...)`
 # and the guards refer to) show what the API answers most often with each status; other statuses
-# show their standard description, as `titan.errors.envelope` does. A FIELD_ERRORS blueprint refers
+# show their standard description, as `titan.error_shapes.envelope` does. A FIELD_ERRORS blueprint refers
 # to the `SPA_` twin of each, with `detail` (and 400 as field errors).
 ERROR_EXAMPLE_MESSAGES = {
     400: "Invalid input.",
@@ -54,14 +54,12 @@ def path_parameter(name, description):
 def error_example(status, *, spa=False):
     """An error answer as `titan.errors` builds it: the envelope, or for a FIELD_ERRORS blueprint
     (`spa`) field errors for 400 and `detail` beside the envelope otherwise."""
-    from titan import errors  # titan.errors imports this module
-
     status = http.HTTPStatus(status)
     fields = ERROR_EXAMPLE_FIELDS.get(status)
     if spa and status == 400:
-        return errors.field_errors(fields)
+        return error_shapes.field_errors(fields)
     message = (spa and SPA_ERROR_EXAMPLE_MESSAGES.get(status)) or ERROR_EXAMPLE_MESSAGES.get(status)
-    example = errors.envelope(status, message, fields)
+    example = error_shapes.envelope(status, message, fields)
     if spa:
         example["detail"] = example["message"]
     return example
@@ -141,7 +139,7 @@ class ErrorSchema(ma.Schema):
 
 
 def code_parameter_schema(converter):
-    """The OpenAPI schema of a `<code:...>` path parameter (titan.common.codes.CodeConverter)."""
+    """The OpenAPI schema of a `<code:...>` path parameter (titan.converters.CodeConverter)."""
     return {"type": "string", "pattern": f"^{CODE_PATTERN}$", "example": "K7M2QX9D"}
 
 

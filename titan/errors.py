@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from titan.api import ENVELOPE, FIELD_ERRORS
 from titan.common.exceptions import ServiceError
+from titan.error_shapes import envelope, field_errors
 
 log = logging.getLogger(__name__)
 
@@ -39,26 +40,6 @@ def error_shape():
     if declared is not None:
         return declared
     return ENVELOPE if request.path.startswith(API_PREFIXES) or request.path == "/api" else None
-
-
-def envelope(code, message=None, errors=None):
-    payload = {"code": code, "status": HTTPStatus(code).phrase}
-    payload["message"] = message or HTTPStatus(code).description or HTTPStatus(code).phrase
-    if errors:
-        payload["errors"] = errors
-    return payload
-
-
-def field_errors(errors):
-    """Merge `{"json": {...}, "query": {...}}` into one `{"field": [...]}` mapping."""
-    merged = {}
-    for location_errors in errors.values():
-        if isinstance(location_errors, dict):
-            for field, messages in location_errors.items():
-                merged.setdefault(field, []).extend(messages if isinstance(messages, list) else [messages])
-        else:
-            merged.setdefault("non_field_errors", []).extend(location_errors)
-    return merged
 
 
 def error_page(code, status=None, message=None):

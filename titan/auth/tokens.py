@@ -18,7 +18,7 @@ from titan.auth.models import RevokedToken
 from titan.common.exceptions import InvalidInput, Unauthorized
 from titan.common.transactions import commit, rollback
 from titan.common.types import utcnow
-from titan.errors import envelope
+from titan.error_shapes import envelope
 from titan.extensions import db
 from titan.members.models import User
 

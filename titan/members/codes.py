@@ -15,8 +15,6 @@ from titan.members.models import CODE_ACTIVE, CODE_REVOKED, ReferralCode, User
 
 CODE_NOT_FOUND = "Referral code not found"
 CODE_EXPIRED = "Referral code has expired"
-# A code its owner deleted: said as such (reason `code_revoked`), not as expired.
-CODE_NO_LONGER_ACTIVE = "Referral code is no longer active"
 
 # Built once: this runs for every new user, and building the statement costs more than running it.
 CODE_IN_USE = select(
@@ -41,7 +39,9 @@ def code_expired():
 
 
 def code_revoked():
-    return InvalidInput("code_revoked", CODE_NO_LONGER_ACTIVE)
+    """A code its owner deleted. The API's words are the contract's for any dead code
+    (docs/contract.md §3); its own reason lets the pages say what happened."""
+    return InvalidInput("code_revoked", CODE_EXPIRED)
 
 
 def dead_code(revoked):

@@ -1,7 +1,7 @@
 """What the pages say when a rule says no, keyed on the error's stable reason (never on the API's
 wording, which belongs to the API contract and may change on its own)."""
 
-from titan.members.codes import CODE_EXPIRED, CODE_NO_LONGER_ACTIVE, CODE_NOT_FOUND
+from titan.members.codes import CODE_EXPIRED, CODE_NOT_FOUND
 from titan.waitlist.membership import EMAIL_TAKEN
 
 PAGE_COPY = {
@@ -26,7 +26,6 @@ JOIN_API_MESSAGES = {
     "email_taken": EMAIL_TAKEN,
     "code_not_found": CODE_NOT_FOUND,
     "code_expired": CODE_EXPIRED,
-    "code_revoked": CODE_NO_LONGER_ACTIVE,
 }
 
 
