@@ -6,6 +6,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from titan.common.fields import EmailAddress, MobilePhoneNumber, ReferralCodeField
 from titan.common.pagination import sortable_list_args
+from titan.members.schemas import UserDataSchema
 
 COMMON_PASSWORDS = frozenset(FREQUENCY_LISTS["passwords"])
 USERNAME_PATTERN = re.compile(r"^[a-z0-9_.-]{3,30}$")
@@ -278,16 +279,6 @@ class ExportProfileSchema(ma.Schema):
     created_at = ma.fields.DateTime()
 
 
-class ExportWaitlistSchema(ma.Schema):
-    referral_count = ma.fields.Integer()
-    referral_code = ma.fields.String()
-    wait_list_position = ma.fields.Integer(allow_none=True)
-    total_registered = ma.fields.Integer()
-    referral_url = ma.fields.String()
-    email_confirmed = ma.fields.Boolean()
-    pending_referrals = ma.fields.Integer()
-
-
 class ExportReferrerSchema(ma.Schema):
     id = ma.fields.Integer()
     invite_code = ma.fields.String()
@@ -321,7 +312,7 @@ class ExportSchema(ma.Schema):
     """Everything Titan stores about you."""
 
     profile = ma.fields.Nested(ExportProfileSchema, required=True)
-    waitlist = ma.fields.Nested(ExportWaitlistSchema, allow_none=True, metadata={"description": "Your standing."})
+    waitlist = ma.fields.Nested(UserDataSchema, allow_none=True, metadata={"description": "Your standing."})
     referred_by = ma.fields.Nested(ExportReferrerSchema, allow_none=True)
     referred = ma.fields.List(ma.fields.Nested(ExportReferredSchema), required=True)
     referral_codes = ma.fields.List(ma.fields.Nested(ExportCodeSchema), required=True)

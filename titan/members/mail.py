@@ -33,6 +33,22 @@ def unsubscribe_headers(user):
     return url, {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
+def send_non_essential(recipient_user, template, **context):
+    """Mail that stops once the member unsubscribes; it carries the unsubscribe headers and footer
+    link, and the member's standing as it is now."""
+    if recipient_user.mail_opt_out:
+        return
+    unsubscribe_url, headers = unsubscribe_headers(recipient_user)
+    mail.send(
+        recipient_user.email,
+        template,
+        headers=headers,
+        data=user_data(member_of(recipient_user)),
+        unsubscribe_url=unsubscribe_url,
+        **context,
+    )
+
+
 def confirmation_needed(user):
     return not user.email_confirmed
 
@@ -73,20 +89,11 @@ def send_email_change_notice(user_id, old_address, new_address):
 def send_referrer_notified(referrer_id, friend_id):
     """ "Someone joined with your link", with the referrer's count and place after it counted."""
     referrer = recipient(referrer_id)
-    if referrer is None or referrer.mail_opt_out:
+    if referrer is None:
         return
     friend = db.session.get(User, friend_id)
     friend_shown = mask_email(friend.email) if friend is not None and friend.email else "A friend"
-    unsubscribe_url, headers = unsubscribe_headers(referrer)
-    mail.send(
-        referrer.email,
-        "referrer_notified",
-        headers=headers,
-        referrer=referrer,
-        friend=friend_shown,
-        data=user_data(member_of(referrer)),
-        unsubscribe_url=unsubscribe_url,
-    )
+    send_non_essential(referrer, "referrer_notified", referrer=referrer, friend=friend_shown)
 
 
 @job("mail.milestone_reached")
@@ -94,19 +101,8 @@ def send_milestone_reached(user_id, referrals, reward):
     """A milestone's reward: places skipped, or early access (the "admitted" email follows with its
     link). Not essential: it stops once the member unsubscribes."""
     user = recipient(user_id)
-    if user is None or user.mail_opt_out:
-        return
-    unsubscribe_url, headers = unsubscribe_headers(user)
-    mail.send(
-        user.email,
-        "milestone_reached",
-        headers=headers,
-        user=user,
-        referrals=referrals,
-        reward=reward,
-        data=user_data(member_of(user)),
-        unsubscribe_url=unsubscribe_url,
-    )
+    if user is not None:
+        send_non_essential(user, "milestone_reached", user=user, referrals=referrals, reward=reward)
 
 
 @job("mail.admitted")

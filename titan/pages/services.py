@@ -15,6 +15,7 @@ from titan.common.urls import public_base_url
 from titan.extensions import db
 from titan.market import services as market
 from titan.market.analytics import PERIODS
+from titan.members.milestones import Milestone
 from titan.members.models import WAITLIST_ADMITTED, User
 from titan.members.standing import member_by_code, user_data
 from titan.pages.copy import PAGE_COPY, copy_for
@@ -56,9 +57,8 @@ def milestone_progress(milestone, referral_count):
         return None
     left = milestone["referrals"] - referral_count
     friends = "1 more friend" if left == 1 else f"{left:,} more friends"
-    if milestone["reward"] == "early-access":
-        return f"{friends} to get early access"
-    return f"{friends} to skip {int(milestone['reward'].removeprefix('skip-')):,} places"
+    places = Milestone(**milestone).places
+    return f"{friends} to skip {places:,} places" if places else f"{friends} to get early access"
 
 
 def next_step(member):

@@ -27,14 +27,18 @@ def top_referrers(limit=LEADERBOARD_DEFAULT):
     return rows
 
 
-def leaderboard_rows(limit):
-    result = db.session.execute(
-        select(User.username, User.email, User.referral_count)
-        # The index's own predicate, so the planner takes the index's order and stops at `limit`.
+def in_leaderboard_order(*columns):
+    """`columns` of the referrers on the board, best first: the index's own predicate and order, so
+    the planner walks `ix_users_leaderboard` and stops at the limit."""
+    return (
+        select(*columns)
         .where(User.referral_count > 0, User.show_on_leaderboard)
         .order_by(-User.referral_count, User.last_referral_at, User.id)
-        .limit(limit)
     )
+
+
+def leaderboard_rows(limit):
+    result = db.session.execute(in_leaderboard_order(User.username, User.email, User.referral_count).limit(limit))
     return [
         {"rank": rank, "name": display_name(row.username, row.email), "referral_count": row.referral_count}
         for rank, row in enumerate(result, start=1)

@@ -3,6 +3,7 @@ exactly, with invalid input answered as `{"field": ["message"]}`."""
 
 from titan.api import FIELD_ERRORS, SPA_INVALID_INPUT, Blueprint, path_parameter
 from titan.limits import shared_limit
+from titan.members.schemas import UserDataSchema
 from titan.members.standing import member_by_code, user_data
 from titan.waitlist import membership
 from titan.waitlist.leaderboard import top_referrers
@@ -10,7 +11,6 @@ from titan.waitlist.schemas import (
     JoinSchema,
     LeaderboardEntrySchema,
     LeaderboardQuerySchema,
-    UserDataSchema,
     UserDetailQuerySchema,
     WaitlistUserDetailSchema,
 )

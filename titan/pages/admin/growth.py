@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, select
 from titan.common.types import utcnow
 from titan.extensions import db
 from titan.members.models import REFERRAL_COUNTED, WAITLIST_ADMITTED, User
+from titan.waitlist.leaderboard import in_leaderboard_order
 
 DAYS = 90
 TOP_REFERRERS = 10
@@ -77,10 +78,7 @@ def per_day(days=DAYS):
 def top_referrers(limit=TOP_REFERRERS):
     """The referrers with the most counted referrals, with their addresses (admins only)."""
     return db.session.execute(
-        select(User.id, User.email, User.username, User.referral_count)
-        .where(User.referral_count > 0, User.show_on_leaderboard)
-        .order_by(-User.referral_count, User.last_referral_at, User.id)
-        .limit(limit)
+        in_leaderboard_order(User.id, User.email, User.username, User.referral_count).limit(limit)
     ).all()
 
 
