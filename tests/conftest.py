@@ -48,6 +48,7 @@ TEST_TABLES = (
     "points",
     "series",
     "users",
+    "member_activity",
 )
 # procrastinate's tables (PostgreSQL only).
 QUEUE_TABLES = ("procrastinate_events", "procrastinate_periodic_defers", "procrastinate_jobs", "procrastinate_workers")

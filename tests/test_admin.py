@@ -7,12 +7,15 @@ import time
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from conftest import PASSWORD
+from titan.auth.privacy import erase
 from titan.calculator.models import Operation, Record
 from titan.common.types import utcnow
 from titan.extensions import db
 from titan.members.models import ReferralCode, User
+from titan.members.review import void
 from titan.pages.admin.session import ADMIN_SESSION_SECONDS, ADMIN_SIGNED_IN_AT_KEY
 from titan.waitlist.membership import join_waitlist
 
@@ -299,3 +302,50 @@ def test_the_dashboard_shows_the_funnel_the_viral_coefficient_and_activity(admin
     assert "Counted referrals : 3 in all" in text
     assert 'data-series="joins"' in page and page.count("<rect") == 4 * 90
     assert "host@example.com" in text.split("Top referrers")[1]
+
+
+# The definition of each figure over `users` itself: what member_activity must always sum to.
+REFERENCE_FIGURES = {
+    "joined": ("joined_waitlist_at", "waitlist_status IS NOT NULL"),
+    "confirmed": ("email_confirmed_at", "waitlist_status IS NOT NULL"),
+    "referral_counted": ("coalesce(email_confirmed_at, created_at)", "referral_state = 'counted'"),
+    "admitted": ("admitted_at", "waitlist_status = 'admitted'"),
+    "activated": ("admitted_at", "waitlist_status = 'admitted' AND password_hash IS NOT NULL"),
+}
+
+
+def activity_by_day(backend):
+    """{(kind, day): count} from member_activity, and the same figures counted over users."""
+    kept = db.session.execute(
+        text("SELECT kind, day, sum(count) FROM member_activity GROUP BY kind, day HAVING sum(count) <> 0")
+    ).all()
+    counted = {}
+    for kind, (column, condition) in REFERENCE_FIGURES.items():
+        day = f"date({column})" if backend == "sqlite" else f"(({column}) AT TIME ZONE 'UTC')::date"
+        rows = db.session.execute(
+            text(f"SELECT {day}, count(*) FROM users WHERE {condition} AND {column} IS NOT NULL GROUP BY 1")
+        ).all()
+        counted.update({(kind, str(row[0])): row[1] for row in rows})
+    return {(kind, str(day)): int(count) for kind, day, count in kept}, counted
+
+
+def test_the_activity_counters_follow_every_change_to_users(app, backend, admin_client, make_user):
+    host = make_user(email="host@example.com", password=None, waitlist_status="waiting", joined_waitlist_at=utcnow())
+    friends = [join_waitlist(f"friend{number}@example.com", host.invite_code).user for number in range(4)]
+    waitlist("solo@example.com", "gone@example.com")
+    admin_client.post("/admin/admit", data={"count": 2, "confirm": "y"})
+    # Activation (a password), a voided referral, an erased member, and plain SQL moving a day.
+    db.session.execute(text("UPDATE users SET password_hash = 'x' WHERE email = 'host@example.com'"))
+    db.session.commit()
+    void(friends[0].id)
+    erase(user_named("gone@example.com"))
+    shift = "now() - interval '3 days'" if backend == "postgresql" else "datetime('now', '-3 days')"
+    db.session.execute(text(f"UPDATE users SET joined_waitlist_at = {shift} WHERE email = 'solo@example.com'"))
+    db.session.commit()
+
+    kept, counted = activity_by_day(backend)
+    assert kept == counted
+    assert sum(count for (kind, _day), count in kept.items() if kind == "referral_counted") == 3
+    assert {kind for kind, _day in kept} == set(REFERENCE_FIGURES)
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", admin_client.get("/admin/").get_data(as_text=True)))
+    assert "Joined 6 —" in page and "Activated 1" in page and "Viral coefficient: 3.00" in page

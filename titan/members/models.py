@@ -1,10 +1,10 @@
 """The user, the hub every feature hangs its columns on, and the referral codes users create
 (invite codes live on the user)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, SmallInteger, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from titan.common.types import UTCDateTime, utcnow
@@ -62,22 +62,6 @@ class User(db.Model):
             "id",
             postgresql_where=text("referral_count > 0 AND show_on_leaderboard"),
             sqlite_where=text("referral_count > 0 AND show_on_leaderboard"),
-        ),
-        # The dashboard's activity per day (titan.pages.admin.growth).
-        *(
-            Index(
-                f"ix_users_{column}",
-                column,
-                postgresql_where=text(f"{column} IS NOT NULL"),
-                sqlite_where=text(f"{column} IS NOT NULL"),
-            )
-            for column in ("joined_waitlist_at", "email_confirmed_at", "admitted_at")
-        ),
-        Index(
-            "ix_users_counted_referral_at",
-            text("(coalesce(email_confirmed_at, created_at))"),
-            postgresql_where=text("referral_state = 'counted'"),
-            sqlite_where=text("referral_state = 'counted'"),
         ),
         # Joins from one network in the last hour (the burst signal), and the referrals to review.
         Index(
@@ -233,3 +217,18 @@ class MilestoneReward(db.Model):
     # The places a `skip-K` reward moved the user ahead (0 for the other rewards).
     places: Mapped[int] = mapped_column(default=0, server_default="0")
     reached_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MemberActivity(db.Model):
+    """How many members joined, confirmed, were admitted, activated an account, and how many
+    referrals counted, per UTC day: the operator dashboard's figures. Written only by triggers on
+    `users` (migration 0012), in the transaction of each change, so it is exact whatever code or
+    SQL changes a user; each counter is split over a few `shard` rows (user id modulo 8) so that
+    concurrent joins do not wait on one row lock. Read it summed over shards."""
+
+    __tablename__ = "member_activity"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    count: Mapped[int]

@@ -1,20 +1,30 @@
 """The operator's figures (docs/contract.md §10): the funnel joined → confirmed → admitted →
-activated, the viral coefficient, activity per day, top referrers. Each figure is one aggregate
-over an index (`ix_users_waitlist_members`, the per-day indexes of migration 0010,
-`ix_users_leaderboard`), so the dashboard stays fast at a million members."""
+activated, the viral coefficient, activity per day, top referrers. The counts come from
+`member_activity` (per-day counters the database keeps in step with `users`, a few rows a day),
+the top referrers from `ix_users_leaderboard`: the dashboard costs the same at a million members
+as at a hundred."""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from titan.common.types import utcnow
 from titan.extensions import db
-from titan.members.models import REFERRAL_COUNTED, WAITLIST_ADMITTED, User
+from titan.members.models import MemberActivity, User
 from titan.waitlist.leaderboard import in_leaderboard_order
 
 DAYS = 90
 TOP_REFERRERS = 10
+FUNNEL = {"Joined": "joined", "Confirmed": "confirmed", "Admitted": "admitted", "Activated": "activated"}
+# The charts, by the counter each draws. A member counts on the day of the step: a referral on the
+# day the friend confirmed (or joined, when it counted at once); an admission while still admitted.
+SERIES = {
+    "Joins": "joined",
+    "Confirmations": "confirmed",
+    "Counted referrals": "referral_counted",
+    "Admissions": "admitted",
+}
 
 
 @dataclass(frozen=True)
@@ -24,21 +34,25 @@ class Stage:
     rate: float | None  # of the stage before (None for the first)
 
 
+def totals(kinds):
+    """`{kind: count}` over all days for the counters `kinds`."""
+    rows = db.session.execute(
+        select(MemberActivity.kind, func.sum(MemberActivity.count))
+        .where(MemberActivity.kind.in_(kinds))
+        .group_by(MemberActivity.kind)
+    ).all()
+    counts = dict.fromkeys(kinds, 0)
+    counts.update({kind: int(count) for kind, count in rows})
+    return counts
+
+
 def funnel():
-    """Joined → confirmed → admitted → activated (an account with a password), with the rate of each
-    step, in one pass over the waitlist members' index."""
-    member = User.waitlist_status.is_not(None)
-    admitted = User.waitlist_status == WAITLIST_ADMITTED
-    row = db.session.execute(
-        select(
-            func.count(),
-            func.count().filter(User.email_confirmed_at.is_not(None)),
-            func.count().filter(admitted),
-            func.count().filter(and_(admitted, User.password_hash.is_not(None))),
-        ).where(member)
-    ).one()
+    """Joined → confirmed → admitted → activated (an account with a password), with the rate of
+    each step over the one before. Members who left (deleted, pruned) count nowhere."""
+    counts = totals(FUNNEL.values())
     stages, previous = [], None
-    for label, count in zip(("Joined", "Confirmed", "Admitted", "Activated"), row, strict=True):
+    for label, kind in FUNNEL.items():
+        count = counts[kind]
         stages.append(Stage(label, count, None if previous is None else (count / previous if previous else 0.0)))
         previous = count
     return stages
@@ -46,33 +60,24 @@ def funnel():
 
 def viral_coefficient(confirmed_members):
     """Counted referrals per confirmed member: above 1, each member brings more than one."""
-    counted = db.session.scalar(select(func.count()).select_from(User).where(User.referral_state == REFERRAL_COUNTED))
+    counted = totals(["referral_counted"])["referral_counted"]
     return counted / confirmed_members if confirmed_members else 0.0
 
 
 def per_day(days=DAYS):
-    """`{"days": [ISO dates], series: [counts per day]}` for joins, confirmations, counted
-    referrals (on the day the friend confirmed, or joined when it counted at once) and admissions."""
-    today = utcnow().date()
-    first = today - timedelta(days=days - 1)
-    since = utcnow() - timedelta(days=days)
-    series = {
-        "Joins": (User.joined_waitlist_at, User.joined_waitlist_at.is_not(None)),
-        "Confirmations": (User.email_confirmed_at, User.email_confirmed_at.is_not(None)),
-        "Counted referrals": (
-            func.coalesce(User.email_confirmed_at, User.created_at),
-            User.referral_state == REFERRAL_COUNTED,
-        ),
-        "Admissions": (User.admitted_at, User.admitted_at.is_not(None)),
-    }
+    """`{"days": [ISO dates], "series": {name: [counts per day]}}` for the last `days` UTC days."""
+    first = utcnow().date() - timedelta(days=days - 1)
+    rows = db.session.execute(
+        select(MemberActivity.day, MemberActivity.kind, func.sum(MemberActivity.count))
+        .where(MemberActivity.day >= first, MemberActivity.kind.in_(SERIES.values()))
+        .group_by(MemberActivity.day, MemberActivity.kind)
+    ).all()
+    counted = {(day.isoformat(), kind): int(count) for day, kind, count in rows}
     dates = [(first + timedelta(days=offset)).isoformat() for offset in range(days)]
-    counted = {}
-    for name, (column, present) in series.items():
-        day = func.date(column)
-        rows = db.session.execute(select(day, func.count()).where(present, column >= since).group_by(day)).all()
-        by_day = {str(value): count for value, count in rows}
-        counted[name] = [by_day.get(date, 0) for date in dates]
-    return {"days": dates, "series": counted}
+    return {
+        "days": dates,
+        "series": {name: [counted.get((date, kind), 0) for date in dates] for name, kind in SERIES.items()},
+    }
 
 
 def top_referrers(limit=TOP_REFERRERS):
