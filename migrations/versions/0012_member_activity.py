@@ -71,43 +71,58 @@ CHANGED = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column i
 
 
 def postgresql_triggers():
+    """Inserts and deletes are counted per statement, set-based over its rows (a bulk load is one
+    upsert per day and kind, not one per row); updates per row, only when a figure's column changed."""
     old, new = kind_days("OLD", "postgresql"), kind_days("NEW", "postgresql")
-    upsert = UPSERT.format(rows="VALUES (changed_day, kinds[i], row_shard, delta)")
     kinds = ", ".join(f"'{kind}'" for kind in old)
+    row_upsert = UPSERT.format(rows="VALUES (changed_day, kinds[i], row_shard, delta)")
+    changed_days = ", ".join(kind_days("changed", "postgresql").values())
+    rows_upsert = UPSERT.format(
+        rows=(
+            "SELECT day, kind, shard, sign * count(*) FROM ("
+            f"SELECT counted.day, counted.kind, changed.id % {SHARDS} AS shard FROM changed_rows AS changed "
+            f"CROSS JOIN LATERAL unnest(ARRAY[{kinds}], ARRAY[{changed_days}]) "
+            "AS counted(kind, day)) AS days WHERE day IS NOT NULL GROUP BY day, kind, shard"
+        )
+    )
     return [
         f"""
-        CREATE FUNCTION member_activity_count() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION member_activity_rows() RETURNS trigger LANGUAGE plpgsql AS $$
+        DECLARE
+            sign integer := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
+        BEGIN
+            {rows_upsert};
+            RETURN NULL;
+        END
+        $$
+        """,
+        f"""
+        CREATE FUNCTION member_activity_change() RETURNS trigger LANGUAGE plpgsql AS $$
         DECLARE
             kinds text[] := ARRAY[{kinds}];
-            old_days date[] := ARRAY[NULL, NULL, NULL, NULL, NULL]::date[];
-            new_days date[] := ARRAY[NULL, NULL, NULL, NULL, NULL]::date[];
-            row_shard smallint;
+            old_days date[] := ARRAY[{", ".join(old.values())}];
+            new_days date[] := ARRAY[{", ".join(new.values())}];
+            row_shard smallint := NEW.id % {SHARDS};
             changed_day date;
             delta integer;
         BEGIN
-            IF TG_OP <> 'INSERT' THEN
-                old_days := ARRAY[{", ".join(old.values())}];
-                row_shard := OLD.id % {SHARDS};
-            END IF;
-            IF TG_OP <> 'DELETE' THEN
-                new_days := ARRAY[{", ".join(new.values())}];
-                row_shard := NEW.id % {SHARDS};
-            END IF;
             FOR i IN 1..array_length(kinds, 1) LOOP
                 CONTINUE WHEN old_days[i] IS NOT DISTINCT FROM new_days[i];
                 FOR changed_day, delta IN SELECT old_days[i], -1 UNION ALL SELECT new_days[i], 1 LOOP
                     CONTINUE WHEN changed_day IS NULL;
-                    {upsert};
+                    {row_upsert};
                 END LOOP;
             END LOOP;
             RETURN NULL;
         END
         $$
         """,
-        "CREATE TRIGGER users_member_activity_rows AFTER INSERT OR DELETE ON users "
-        "FOR EACH ROW EXECUTE FUNCTION member_activity_count()",
-        f"CREATE TRIGGER users_member_activity_changes AFTER UPDATE OF {', '.join(COLUMNS)} ON users "
-        f"FOR EACH ROW WHEN ({CHANGED}) EXECUTE FUNCTION member_activity_count()",
+        "CREATE TRIGGER users_member_activity_inserted AFTER INSERT ON users REFERENCING NEW TABLE AS changed_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION member_activity_rows()",
+        "CREATE TRIGGER users_member_activity_deleted AFTER DELETE ON users REFERENCING OLD TABLE AS changed_rows "
+        "FOR EACH STATEMENT EXECUTE FUNCTION member_activity_rows()",
+        f"CREATE TRIGGER users_member_activity_changed AFTER UPDATE OF {', '.join(COLUMNS)} ON users "
+        f"FOR EACH ROW WHEN ({CHANGED}) EXECUTE FUNCTION member_activity_change()",
     ]
 
 
@@ -188,7 +203,8 @@ def downgrade():
         for name in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER users_member_activity_{name}")
     else:
-        op.execute("DROP TRIGGER users_member_activity_rows ON users")
-        op.execute("DROP TRIGGER users_member_activity_changes ON users")
-        op.execute("DROP FUNCTION member_activity_count()")
+        for name in ("inserted", "deleted", "changed"):
+            op.execute(f"DROP TRIGGER users_member_activity_{name} ON users")
+        op.execute("DROP FUNCTION member_activity_rows()")
+        op.execute("DROP FUNCTION member_activity_change()")
     op.drop_table("member_activity")
