@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run admin serve worker test bench bench-positions bench-dashboard migrate demo clean help
+.PHONY: run admin serve worker test bench bench-compare bench-positions bench-dashboard migrate demo clean help
 
 help:
 	@echo "make run    - set up, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -15,6 +15,7 @@ help:
 	@echo "make serve  - serve with gunicorn (production-style)"
 	@echo "make worker - run queued background jobs (JOBS_MODE=queue, PostgreSQL)"
 	@echo "make bench  - load test against gunicorn (needs PostgreSQL and Redis)"
+	@echo "make bench-compare A=run.json [B=run.json] - two bench runs side by side (B: bench/results/latest.json)"
 	@echo "make bench-positions - waitlist position look-ups at 10,000 and 1,000,000 users"
 	@echo "make bench-dashboard - the admin dashboard's figures at 1,000,000 members"
 
@@ -63,6 +64,10 @@ test: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	@command -v wrk >/dev/null || (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/http_load.py
+
+# Two runs of `make bench` (bench/results/*.json) side by side; B defaults to the latest run.
+bench-compare: $(VENV)/.dev-installed
+	$(BIN)/python bench/compare.py "$(A)" "$(or $(B),bench/results/latest.json)"
 
 bench-positions: $(VENV)/.dev-installed
 	$(BIN)/python bench/waitlist_positions.py

@@ -1,5 +1,8 @@
-"""Pieces both benchmarks share: a fresh PostgreSQL database and many waiting users, set-based."""
+"""Pieces the benchmarks share: a fresh PostgreSQL database, many waiting users (set-based), and
+a description of the machine they ran on."""
 
+import os
+import platform
 import time
 
 from sqlalchemy import create_engine, text
@@ -40,3 +43,24 @@ def load_waiting_users(up_to, already=0):
     db.session.execute(text("ANALYZE users"))
     db.session.commit()
     return time.perf_counter() - started
+
+
+def machine():
+    """The machine a benchmark runs on: cores, CPU model, memory and system, for its output and results."""
+    cpu = platform.processor() or platform.machine()
+    memory_gb = None
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next((line.split(":", 1)[1].strip() for line in info if line.startswith("model name")), cpu)
+        with open("/proc/meminfo") as info:
+            kilobytes = next(int(line.split()[1]) for line in info if line.startswith("MemTotal:"))
+        memory_gb = round(kilobytes / 1024 / 1024, 1)
+    except (OSError, StopIteration):
+        pass  # not Linux: the platform module's answer will do
+    return {
+        "cores": os.cpu_count(),
+        "cpu": f"{cpu} ({platform.machine()})",
+        "memory_gb": memory_gb,
+        "system": platform.platform(),
+        "python": platform.python_version(),
+    }
