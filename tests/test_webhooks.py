@@ -256,3 +256,207 @@ def test_a_receiver_that_fails_three_times_gets_the_event_again_each_retry_and_i
             assert all(verify(hook["secret"], seen["Titan-Signature"], body) for seen, body in receiver.received)
     finally:
         receiver.close()
+
+
+# --- the admin panel (/admin/webhooks) ------------------------------------------------------------
+
+PANEL = "/admin/webhooks"
+
+
+def panel_client(app, email="panel-admin@example.com"):
+    from titan.auth.users import create_admin
+
+    create_admin(email, PASSWORD)
+    client = app.test_client()
+    assert client.post("/admin/login", data={"email": email, "password": PASSWORD}).status_code == 303
+    return client
+
+
+def stored_endpoints():
+    from titan.webhooks.models import WebhookEndpoint
+
+    db.session.expire_all()
+    return list(db.session.scalars(db.select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
+
+
+def test_the_panel_registers_an_endpoint_and_shows_its_secret_once(hooks_app):
+    client = panel_client(hooks_app)
+    assert client.get(f"{PANEL}/").status_code == 200
+    assert client.get(f"{PANEL}/new").status_code == 200
+
+    created = client.post(
+        f"{PANEL}/new",
+        data={"url": f" {TARGET} ", "events": ["waitlist.joined", "referral.counted"], "description": "CRM"},
+    )
+    assert created.status_code == 201 and created.headers["Cache-Control"] == "no-store"
+    (endpoint,) = stored_endpoints()
+    assert (endpoint.url, endpoint.events, endpoint.description, endpoint.is_active) == (
+        TARGET,
+        ["referral.counted", "waitlist.joined"],
+        "CRM",
+        True,
+    )
+    assert endpoint.secret.startswith("whsec_") and endpoint.secret in created.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert endpoint.secret not in str(dict(session))  # not in a flash message either
+    listed = client.get(f"{PANEL}/").get_data(as_text=True)
+    assert TARGET in listed and endpoint.secret not in listed
+    assert endpoint.secret not in client.get(f"{PANEL}/{endpoint.id}/").get_data(as_text=True)
+    deliveries = client.get("/admin/webhookdelivery/", query_string={"flt0_0": endpoint.id})
+    assert deliveries.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "copy"),
+    [
+        ({"url": TARGET, "events": ["nope.event"]}, "events", "Tick one or more of the events listed."),
+        ({"url": TARGET}, "events", "Tick one or more of the events listed."),
+        ({"url": "not a url", "events": ["waitlist.joined"]}, "url", "Enter the full URL"),
+        ({"url": "ftp://hooks.example.com/x", "events": ["waitlist.joined"]}, "url", "Enter the full URL"),
+        ({"events": ["waitlist.joined"]}, "url", "Enter the full URL"),
+        ({"url": TARGET, "events": ["waitlist.joined"], "description": "x" * 201}, "description", "200 characters"),
+    ],
+)
+def test_the_panel_refuses_what_the_api_refuses(hooks_app, data, field, copy):
+    client = panel_client(hooks_app)
+    response = client.post(f"{PANEL}/new", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and f'data-error="{field}"' in page and copy in page
+    assert stored_endpoints() == []
+
+
+def test_the_panel_refuses_a_private_target_unless_allowed(make_app):
+    app = make_app(WEBHOOKS_ALLOW_PRIVATE=False)
+    with app.app_context():
+        client = panel_client(app)
+        for url in ("http://127.0.0.1/x", "https://[::1]/x", "https://10.0.0.5/x", "https://localhost/x"):
+            response = client.post(f"{PANEL}/new", data={"url": url, "events": ["waitlist.joined"]})
+            page = response.get_data(as_text=True)
+            assert response.status_code == 400 and 'data-error="url"' in page, url
+            assert "private, loopback or reserved addresses" in page
+        assert stored_endpoints() == []
+
+    allowed = make_app(WEBHOOKS_ALLOW_PRIVATE=True)
+    with allowed.app_context():
+        client = panel_client(allowed)
+        response = client.post(f"{PANEL}/new", data={"url": "http://127.0.0.1/x", "events": ["waitlist.joined"]})
+        assert response.status_code == 201 and [hook.url for hook in stored_endpoints()] == ["http://127.0.0.1/x"]
+
+
+def test_the_panel_edits_an_endpoint(make_app, monkeypatch):
+    app = make_app(WEBHOOKS_ALLOW_PRIVATE=False)
+    with app.app_context():
+        from titan.webhooks import services
+
+        client = panel_client(app)
+        endpoint = services.create_endpoint("https://93.184.215.14/hook", ["waitlist.joined"], "old")
+        secret, edit = endpoint.secret, f"{PANEL}/{endpoint.id}/"
+        page = client.get(edit).get_data(as_text=True)
+        assert "https://93.184.215.14/hook" in page and 'value="old"' in page
+
+        saved = client.post(
+            edit, data={"url": "https://93.184.215.14/other", "events": ["waitlist.admitted"], "description": "new"}
+        )
+        assert saved.status_code == 303 and saved.headers["Location"] == f"{PANEL}/"
+        (hook,) = stored_endpoints()
+        assert (hook.url, hook.events, hook.description, hook.is_active, hook.secret) == (
+            "https://93.184.215.14/other",
+            ["waitlist.admitted"],
+            "new",
+            False,  # the box was not ticked
+            secret,
+        )
+        assert f"Webhook endpoint {hook.id} is saved." in client.get(f"{PANEL}/").get_data(as_text=True)
+
+        refused = client.post(edit, data={"url": "http://127.0.0.1/x", "events": ["waitlist.joined"], "is_active": "y"})
+        assert refused.status_code == 400 and "private, loopback or reserved" in refused.get_data(as_text=True)
+        (hook,) = stored_endpoints()
+        assert (hook.url, hook.events, hook.is_active) == ("https://93.184.215.14/other", ["waitlist.admitted"], False)
+
+        bad_events = client.post(edit, data={"url": hook.url, "events": ["nope"], "is_active": "y"})
+        assert bad_events.status_code == 400 and stored_endpoints()[0].events == ["waitlist.admitted"]
+
+        # An unchanged URL is not checked again (a host that stopped resolving does not block an edit).
+        def refuse(*args, **kwargs):
+            raise AssertionError("check_target called")
+
+        monkeypatch.setattr(services, "check_target", refuse)
+        kept = client.post(edit, data={"url": hook.url, "events": ["waitlist.joined"], "is_active": "y"})
+        assert kept.status_code == 303 and stored_endpoints()[0].is_active is True
+
+        assert client.get(f"{PANEL}/999999/").status_code == 404
+        assert client.post(f"{PANEL}/999999/", data={"url": TARGET, "events": ["waitlist.joined"]}).status_code == 404
+
+
+def test_the_panel_deletes_an_endpoint_after_a_confirming_tick(hooks_app):
+    from titan.webhooks import services
+
+    client = panel_client(hooks_app)
+    delete = f"{PANEL}/{services.create_endpoint(TARGET, ['waitlist.joined']).id}/delete"
+    unconfirmed = client.post(delete)
+    assert unconfirmed.status_code == 303 and len(stored_endpoints()) == 1
+    assert "Tick the box to confirm" in client.get(unconfirmed.headers["Location"]).get_data(as_text=True)
+
+    deleted = client.post(delete, data={"confirm": "y"})
+    assert deleted.status_code == 303 and stored_endpoints() == []
+    assert "is deleted" in client.get(f"{PANEL}/").get_data(as_text=True)
+    again = client.post(delete, data={"confirm": "y"})
+    assert again.status_code == 303
+    assert "This webhook endpoint no longer exists." in client.get(f"{PANEL}/").get_data(as_text=True)
+
+
+def test_the_delivery_log_stays_read_only(hooks_app):
+    client = panel_client(hooks_app)
+    assert client.get("/admin/webhookdelivery/").status_code == 200
+    for path in ("/admin/webhookdelivery/new/", "/admin/webhookdelivery/edit/?id=1"):
+        assert client.get(path).status_code in (302, 403, 404)
+    assert client.post("/admin/webhookdelivery/delete/", data={"id": "1"}).status_code in (302, 403, 404)
+
+
+def test_the_panel_is_for_admins_only(hooks_app, make_user):
+    from titan.webhooks import services
+
+    make_user(email="member@example.com")  # (in the `app` fixture's context: the endpoint below is in hooks_app's)
+    with hooks_app.app_context():
+        endpoint = services.create_endpoint(TARGET, ["waitlist.joined"])
+    anonymous = hooks_app.test_client()
+    member = hooks_app.test_client()
+    assert member.post("/admin/login", data={"email": "member@example.com", "password": PASSWORD}).status_code == 400
+    for client in (anonymous, member):
+        for method, path, data in (
+            ("GET", f"{PANEL}/", None),
+            ("GET", f"{PANEL}/new", None),
+            ("POST", f"{PANEL}/new", {"url": "https://other.example.com/x", "events": ["waitlist.joined"]}),
+            ("POST", f"{PANEL}/{endpoint.id}/", {"url": "https://other.example.com/x", "events": ["waitlist.joined"]}),
+            ("POST", f"{PANEL}/{endpoint.id}/delete", {"confirm": "y"}),
+        ):
+            response = client.open(path, method=method, data=data)
+            assert response.status_code == 302 and "/admin/login" in response.headers["Location"], (method, path)
+    (hook,) = stored_endpoints()
+    assert hook.url == TARGET
+
+
+def test_the_panel_forms_need_a_csrf_token(make_app):
+    import re
+
+    app = make_app(WTF_CSRF_ENABLED=True, WEBHOOKS_ALLOW_PRIVATE=True)
+    with app.app_context():
+        from titan.auth.users import create_admin
+        from titan.webhooks import services
+
+        create_admin("csrf-admin@example.com", PASSWORD)
+        client = app.test_client()
+        login = client.get("/admin/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
+        data = {"email": "csrf-admin@example.com", "password": PASSWORD, "csrf_token": token}
+        assert client.post("/admin/login", data=data).status_code == 303
+        endpoint = services.create_endpoint(TARGET, ["waitlist.joined"])
+        hook = {"url": "https://other.example.com/x", "events": ["waitlist.joined"], "confirm": "y"}
+        for path in (f"{PANEL}/new", f"{PANEL}/{endpoint.id}/", f"{PANEL}/{endpoint.id}/delete"):
+            assert client.post(path, data=hook).status_code == 400, path
+        assert [(hook.id, hook.url) for hook in stored_endpoints()] == [(endpoint.id, TARGET)]
+
+        page = client.get(f"{PANEL}/new").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        assert client.post(f"{PANEL}/new", data={**hook, "csrf_token": token}).status_code == 201
+        assert len(stored_endpoints()) == 2

@@ -1,6 +1,7 @@
 """The admin panel at /admin: a session login for admins (`session`), the waitlist dashboard
-(`dashboard`: admit the next N, export as CSV), background jobs (`jobs`) and read-only Flask-Admin
-views (`views`) of users, referral codes and records. Every form posts with a CSRF token (the panel is not exempt from
+(`dashboard`: admit the next N, export as CSV), background jobs (`jobs`), webhook endpoints
+(`webhooks`: register, edit, delete) and read-only Flask-Admin views (`views`) of users, referral
+codes, records and webhook deliveries. Every form posts with a CSRF token (the panel is not exempt from
 CSRFProtect).
 """
 
@@ -13,14 +14,9 @@ from titan.members.models import ReferralCode, User
 from titan.pages.admin.dashboard import DashboardView
 from titan.pages.admin.jobs import JobsView
 from titan.pages.admin.session import auth_bp
-from titan.pages.admin.views import (
-    RecordView,
-    ReferralCodeView,
-    UserView,
-    WebhookDeliveryView,
-    WebhookEndpointView,
-)
-from titan.webhooks.models import WebhookDelivery, WebhookEndpoint
+from titan.pages.admin.views import RecordView, ReferralCodeView, UserView, WebhookDeliveryView
+from titan.pages.admin.webhooks import WebhooksView
+from titan.webhooks.models import WebhookDelivery
 
 
 def init_admin(app):
@@ -39,7 +35,7 @@ def init_admin(app):
         ReferralCodeView(ReferralCode, db, name="Referral codes"),
         RecordView(Record, db, name="Records"),
         JobsView(name="Jobs", endpoint="jobs", url="/admin/jobs"),
-        WebhookEndpointView(WebhookEndpoint, db, name="Webhooks", category="Webhooks"),
+        WebhooksView(name="Endpoints", endpoint="webhookendpoints", url="/admin/webhooks", category="Webhooks"),
         WebhookDeliveryView(WebhookDelivery, db, name="Deliveries", category="Webhooks"),
     )
     app.register_blueprint(auth_bp)

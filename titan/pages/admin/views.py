@@ -1,4 +1,5 @@
-"""The panel's read-only views of users, referral codes and records."""
+"""The panel's read-only views of users, referral codes, records and webhook deliveries (the
+endpoints themselves are managed in `webhooks`)."""
 
 from datetime import datetime
 
@@ -136,18 +137,9 @@ class RecordView(ReadOnlyModelView):
     column_labels = {"user_id": "User id", "operation.name": "Operation"}
 
 
-class WebhookEndpointView(ReadOnlyModelView):
-    """Endpoints are registered through `POST /api/v1/webhooks` (which shows the secret once); the
-    panel lists them, never their secrets."""
-
-    column_list = ("id", "url", "events", "description", "is_active", "created_at")
-    column_details_list = column_list
-    column_searchable_list = ("url", "description")
-    column_default_sort = ("id", True)
-
-
 class WebhookDeliveryView(ReadOnlyModelView):
-    """The delivery log: every event for every endpoint, its attempts and the last answer or error."""
+    """The delivery log: every event for every endpoint, its attempts and the last answer or error.
+    Read-only: deliveries are written by the events and their jobs."""
 
     column_list = (
         "id",
