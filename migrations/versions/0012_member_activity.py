@@ -3,7 +3,8 @@
 The dashboard's funnel and per-day charts read `member_activity` (a few rows per day) instead of
 counting index entries of `users` (a million at a million members). Triggers on `users` keep it
 exact in the same transaction as every change, whichever code path (or SQL) makes it: insert,
-delete, and an update of a column a figure depends on. Each counter is split over SHARDS rows by
+delete, and an update of a column a figure depends on (PostgreSQL: per statement, set-based over
+its transition tables; SQLite: per row). Each counter is split over SHARDS rows by
 user id, so concurrent joins do not queue on one row lock. The per-day indexes of 0010 are no
 longer read and go (every join paid for them).
 
@@ -25,7 +26,7 @@ branch_labels = None
 depends_on = None
 
 SHARDS = 8
-# The columns the figures read: an update that sets none of them fires no trigger.
+# The columns the figures read: on SQLite, an update that sets none of them fires no trigger.
 COLUMNS = (
     "waitlist_status",
     "joined_waitlist_at",
@@ -67,63 +68,53 @@ UPSERT = (
     "INSERT INTO member_activity (day, kind, shard, count) {rows} "
     "ON CONFLICT (day, kind, shard) DO UPDATE SET count = member_activity.count + excluded.count"
 )
-CHANGED = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in COLUMNS)
 
 
 def postgresql_triggers():
-    """Inserts and deletes are counted per statement, set-based over its rows (a bulk load is one
-    upsert per day and kind, not one per row); updates per row, only when a figure's column changed."""
-    old, new = kind_days("OLD", "postgresql"), kind_days("NEW", "postgresql")
-    kinds = ", ".join(f"'{kind}'" for kind in old)
-    row_upsert = UPSERT.format(rows="VALUES (changed_day, kinds[i], row_shard, delta)")
-    changed_days = ", ".join(kind_days("changed", "postgresql").values())
-    rows_upsert = UPSERT.format(
-        rows=(
-            "SELECT day, kind, shard, sign * count(*) FROM ("
-            f"SELECT counted.day, counted.kind, changed.id % {SHARDS} AS shard FROM changed_rows AS changed "
-            f"CROSS JOIN LATERAL unnest(ARRAY[{kinds}], ARRAY[{changed_days}]) "
-            "AS counted(kind, day)) AS days WHERE day IS NOT NULL GROUP BY day, kind, shard"
+    """Counted per statement, set-based over its rows (transition tables): a bulk load or a bulk
+    admission is one upsert per day and kind, not one per row."""
+    kinds = ", ".join(f"'{kind}'" for kind in kind_days("x", "postgresql"))
+
+    def days(row):
+        return ", ".join(kind_days(row, "postgresql").values())
+
+    def count(rows):
+        return UPSERT.format(
+            rows=f"SELECT day, kind, shard, sum(delta) FROM ({rows}) AS changes "
+            "WHERE day IS NOT NULL GROUP BY day, kind, shard HAVING sum(delta) <> 0"
         )
-    )
-    return [
-        f"""
-        CREATE FUNCTION member_activity_rows() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-            sign integer := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
-        BEGIN
-            {rows_upsert};
-            RETURN NULL;
-        END
-        $$
-        """,
-        f"""
-        CREATE FUNCTION member_activity_change() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE
-            kinds text[] := ARRAY[{kinds}];
-            old_days date[] := ARRAY[{", ".join(old.values())}];
-            new_days date[] := ARRAY[{", ".join(new.values())}];
-            row_shard smallint := NEW.id % {SHARDS};
-            changed_day date;
-            delta integer;
-        BEGIN
-            FOR i IN 1..array_length(kinds, 1) LOOP
-                CONTINUE WHEN old_days[i] IS NOT DISTINCT FROM new_days[i];
-                FOR changed_day, delta IN SELECT old_days[i], -1 UNION ALL SELECT new_days[i], 1 LOOP
-                    CONTINUE WHEN changed_day IS NULL;
-                    {row_upsert};
-                END LOOP;
-            END LOOP;
-            RETURN NULL;
-        END
-        $$
-        """,
-        "CREATE TRIGGER users_member_activity_inserted AFTER INSERT ON users REFERENCING NEW TABLE AS changed_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION member_activity_rows()",
-        "CREATE TRIGGER users_member_activity_deleted AFTER DELETE ON users REFERENCING OLD TABLE AS changed_rows "
-        "FOR EACH STATEMENT EXECUTE FUNCTION member_activity_rows()",
-        f"CREATE TRIGGER users_member_activity_changed AFTER UPDATE OF {', '.join(COLUMNS)} ON users "
-        f"FOR EACH ROW WHEN ({CHANGED}) EXECUTE FUNCTION member_activity_change()",
+
+    def each_day(source, row, delta):
+        return (
+            f"SELECT counted.day, counted.kind, {row}.id % {SHARDS} AS shard, {delta} AS delta FROM {source} "
+            f"CROSS JOIN LATERAL unnest(ARRAY[{kinds}], ARRAY[{days(row)}]) AS counted(kind, day)"
+        )
+
+    def moved_days(sign):
+        # An update moves a member off the old day of each figure and onto the new one; the two
+        # cancel out in sum(delta) where the day did not change.
+        return each_day("old_rows AS o JOIN new_rows AS n ON n.id = o.id", "n" if sign > 0 else "o", sign)
+
+    functions = {
+        "member_activity_inserted": count(each_day("new_rows AS n", "n", 1)),
+        "member_activity_deleted": count(each_day("old_rows AS o", "o", -1)),
+        "member_activity_updated": count(f"{moved_days(-1)} UNION ALL {moved_days(1)}"),
+    }
+    transition_tables = {
+        "inserted": ("INSERT", "NEW TABLE AS new_rows"),
+        "deleted": ("DELETE", "OLD TABLE AS old_rows"),
+        "updated": ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+    }
+    statements = [
+        f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body}; RETURN NULL; END $$"
+        for name, body in functions.items()
     ]
+    statements += [
+        f"CREATE TRIGGER users_member_activity_{name} AFTER {event} ON users REFERENCING {tables} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION member_activity_{name}()"
+        for name, (event, tables) in transition_tables.items()
+    ]
+    return statements
 
 
 def sqlite_triggers():
@@ -142,7 +133,7 @@ def sqlite_triggers():
             statements.append(UPSERT.format(rows=rows) + ";")
         return " ".join(statements)
 
-    changed = CHANGED.replace("IS DISTINCT FROM", "IS NOT")
+    changed = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in COLUMNS)
     return [
         f"CREATE TRIGGER users_member_activity_insert AFTER INSERT ON users FOR EACH ROW "
         f"BEGIN {count('NEW', new, 1)} END",
@@ -203,8 +194,7 @@ def downgrade():
         for name in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER users_member_activity_{name}")
     else:
-        for name in ("inserted", "deleted", "changed"):
+        for name in ("inserted", "deleted", "updated"):
             op.execute(f"DROP TRIGGER users_member_activity_{name} ON users")
-        op.execute("DROP FUNCTION member_activity_rows()")
-        op.execute("DROP FUNCTION member_activity_change()")
+            op.execute(f"DROP FUNCTION member_activity_{name}()")
     op.drop_table("member_activity")
