@@ -1,7 +1,7 @@
 """`make bench-dashboard`: the operator dashboard's figures (titan.pages.admin.growth) at a million
 members. Loads BENCH_USERS (1,000,000) waiting users into BENCH_DATABASE_URL (recreated), then
 confirms, refers and admits a share of them set-based, and times each figure (median of 5 after a
-warm-up) and the whole dashboard page."""
+warm-up)."""
 
 import os
 import statistics
