@@ -172,6 +172,9 @@ class Config:
     # How long browsers and shared caches may keep /api/chart/ and /api/stats/ (then they revalidate
     # with If-None-Match: a 304 while the data is unchanged).
     MARKET_CACHE_MAX_AGE = env_int("MARKET_CACHE_MAX_AGE", 300)
+    # Each worker answers the chart and stats from its own memory, reading the data version (in
+    # the database) again at most this often: an import reaches every worker within this bound.
+    MARKET_VERSION_CHECK_SECONDS = env_float("MARKET_VERSION_CHECK_SECONDS", 1)
     # How long the leaderboard (GET /api/leaderboard/, /leaderboard) is served from the cache.
     LEADERBOARD_CACHE_SECONDS = env_int("LEADERBOARD_CACHE_SECONDS", 30)
 
@@ -218,6 +221,7 @@ class TestingConfig(Config):
     PUBLIC_BASE_URL = "http://titan.test"
     LOG_LEVEL = "WARNING"
     LEADERBOARD_CACHE_SECONDS = 0  # tests see each change at once; test_leaderboard turns the cache on
+    MARKET_VERSION_CHECK_SECONDS = 0  # every request checks the market data version
     # Every test client comes from one address, which the fraud signals would take for one person
     # referring themself; tests/test_fraud.py turns them on.
     FRAUD_CHECKS = False

@@ -345,9 +345,8 @@ def test_import_clears_the_cache(client, store, import_cli):
     assert client.get("/api/stats/").get_json()[0]["sp500"] == 300.0
 
 
-def test_import_clears_the_cache_of_every_worker(make_app, backend):
-    if backend != "postgresql":
-        pytest.skip("without Redis each process has its own cache")
+def test_import_clears_the_cache_of_every_worker(make_app):
+    # The data version lives in the database: each process's copies follow it on both backends.
     first, second = make_app(), make_app()
     with first.app_context():
         services.replace_series("titan", [(D(2025, 12, 1), 1), (D(2026, 1, 1), 2)])
@@ -356,6 +355,47 @@ def test_import_clears_the_cache_of_every_worker(make_app, backend):
     with first.app_context():
         services.replace_series("sp500", [(D(2025, 12, 1), 1), (D(2026, 1, 1), 5)])
     assert second.test_client().get("/api/chart/").get_json()["sp500"] == [10000.0, 50000.0]
+
+
+def test_another_worker_sees_an_import_once_its_version_check_is_due(make_app, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(services, "clock", lambda: now[0])
+    importer, other = make_app(MARKET_VERSION_CHECK_SECONDS=5), make_app(MARKET_VERSION_CHECK_SECONDS=5)
+    dates = [D(2025, 12, 1), D(2026, 1, 1)]
+    with importer.app_context():
+        services.replace_series("titan", [(dates[0], 1), (dates[1], 2)])
+        services.replace_series("sp500", [(dates[0], 1), (dates[1], 2)])
+    importer_client, other_client = importer.test_client(), other.test_client()
+    for client in (importer_client, other_client):
+        assert client.get("/api/chart/").get_json()["sp500"] == [10000.0, 20000.0]
+    etag = other_client.get("/api/stats/").headers["ETag"]
+    now[0] += 1
+    with importer.app_context():
+        services.replace_series("sp500", [(dates[0], 1), (dates[1], 3)])
+    # The importing process drops its copies at once...
+    assert importer_client.get("/api/chart/").get_json()["sp500"] == [10000.0, 30000.0]
+    # ...another answers from memory until its check is due (at most MARKET_VERSION_CHECK_SECONDS)...
+    assert other_client.get("/api/chart/").get_json()["sp500"] == [10000.0, 20000.0]
+    assert other_client.get("/api/stats/", headers={"If-None-Match": etag}).status_code == 304
+    now[0] += 4.5
+    # ...then reads the version, sees the import and rebuilds.
+    assert other_client.get("/api/chart/").get_json()["sp500"] == [10000.0, 30000.0]
+    assert other_client.get("/api/stats/", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_a_worker_reads_the_version_at_most_once_per_interval(make_app, monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(services, "clock", lambda: now[0])
+    reads = []
+    monkeypatch.setattr(services, "data_version", lambda real=services.data_version: reads.append(1) or real())
+    client = make_app(MARKET_VERSION_CHECK_SECONDS=1).test_client()
+    for _ in range(5):
+        assert client.get("/api/chart/?period=10y").status_code == 200
+        assert client.get("/api/stats/").status_code == 200
+    assert len(reads) == 1
+    now[0] += 1
+    client.get("/api/stats/")
+    assert len(reads) == 2
 
 
 def test_chart_and_stats_are_in_the_openapi_document(client):
@@ -424,6 +464,9 @@ def test_market_answers_carry_an_etag_and_answer_304_until_data_is_imported(clie
     again = client.get(path, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.get_data() == b"" and again.headers["ETag"] == etag
     assert client.get(path, headers={"If-None-Match": '"something-else"'}).status_code == 200
+    assert client.get(path, headers={"If-None-Match": f'"other", W/{etag}'}).status_code == 304  # weak comparison
+    assert client.get(path, headers={"If-None-Match": "*"}).status_code == 304
+    assert client.head(path, headers={"If-None-Match": etag}).status_code == 304
     import_cli("TITAN", csv_text("2020-01-01,1", "2020-02-01,5", "2021-03-01,9"))
     changed = client.get(path, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag

@@ -1,14 +1,18 @@
 """User-created referral codes (docs/contract.md §5 "Referrals")."""
 
+import re
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event, text, update
 from sqlalchemy.exc import IntegrityError
 
 from titan.common.codes import CODE_ALPHABET
 from titan.common.types import utcnow
 from titan.extensions import db
-from titan.members.models import ReferralCode
+from titan.members.models import ReferralCode, User
+from titan.referrals import lookup
 
 # The original waitlist's behaviour (every referral counts at once); tests/test_journey.py covers
 # confirmation.
@@ -143,6 +147,139 @@ def test_lookup_by_email(client, headers, user):
     assert client.get(f"{CODES}/lookup?email=ghost@example.com").status_code == 404
     assert client.get(f"{CODES}/lookup?email=bad").status_code == 400
     assert client.get(f"{CODES}/lookup").status_code == 400
+
+
+# --- the look-up by email, cached -----------------------------------------------------------------
+
+
+def look_up(client, email="member@example.com"):
+    response = client.get(f"{CODES}/lookup?email={email}")
+    return response.status_code, response.get_json()
+
+
+@contextmanager
+def statements(app):
+    """The SQL statements run inside the block (on the app's engine)."""
+    seen = []
+
+    def note(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+def behind_the_cache(sql, **params):
+    """Change the database in plain SQL, which tells no cache."""
+    db.session.execute(text(sql), params)
+    db.session.commit()
+
+
+def test_lookup_is_answered_from_the_cache_for_known_and_unknown_addresses(app, client, user):
+    assert look_up(client) == (200, {"code": user.invite_code, "expires_at": None})
+    assert look_up(client, "ghost@example.com")[0] == 404
+    behind_the_cache("UPDATE users SET invite_code = 'BEHIND26' WHERE id = :id", id=user.id)
+    with statements(app) as seen:
+        assert look_up(client, "Member@Example.com") == (200, {"code": user.invite_code, "expires_at": None})
+        assert look_up(client, "ghost@example.com")[0] == 404
+    # A known and an unknown address cost the same: one cache read, no query.
+    assert seen == []
+
+
+def test_lookup_runs_one_query_on_a_miss(app, client, user):
+    with statements(app) as seen:
+        assert look_up(client)[0] == 200
+    assert len(seen) == 1
+
+
+def test_lookup_follows_codes_created_revoked_and_replaced(client, headers, user):
+    assert look_up(client)[1]["code"] == user.invite_code
+    create(client, headers, code="PROMO2026")
+    status, body = look_up(client)
+    assert status == 200 and body["code"] == "PROMO2026" and body["expires_at"]
+    assert client.delete(f"{CODES}/PROMO2026", headers=headers).status_code == 204
+    assert look_up(client)[1] == {"code": user.invite_code, "expires_at": None}
+    create(client, headers, code="NEXT2026")
+    assert look_up(client)[1]["code"] == "NEXT2026"
+
+
+def test_lookup_answers_the_invite_code_once_a_cached_code_expires(client, headers, user, monkeypatch):
+    create(client, headers, code="SHORT2026", expires_at=in_days(1))
+    assert look_up(client)[1]["code"] == "SHORT2026"
+    later = utcnow() + timedelta(days=2)
+    monkeypatch.setattr(lookup, "utcnow", lambda: later)
+    assert look_up(client)[1] == {"code": user.invite_code, "expires_at": None}
+    # A code that ran out while still marked active: creating the next one expires it (in bulk).
+    behind_the_cache("UPDATE referral_codes SET expires_at = :past", past=utcnow() - timedelta(hours=1))
+    monkeypatch.undo()
+    assert look_up(client)[1]["code"] == "SHORT2026"  # the cache still holds the old expiry
+    create(client, headers, code="FRESH2026")
+    assert look_up(client)[1]["code"] == "FRESH2026"
+
+
+def test_lookup_of_an_unknown_address_follows_a_join(client):
+    assert look_up(client, "newcomer@example.com")[0] == 404
+    joined = client.post("/api/join/", json={"email": "newcomer@example.com"}).get_json()
+    assert look_up(client, "newcomer@example.com") == (200, {"code": joined["referral_code"], "expires_at": None})
+
+
+def test_lookup_follows_an_email_change(client, headers, user, outbox):
+    create(client, headers, code="MOVING2026")
+    assert look_up(client)[1]["code"] == "MOVING2026"
+    assert look_up(client, "moved@example.com")[0] == 404
+    client.patch("/api/v1/users/me", headers=headers, json={"email": "moved@example.com"})
+    mail = next(m for m in reversed(outbox) if m["to"] == "moved@example.com")
+    token = re.search(r"http://titan\.test/confirm/([A-Za-z0-9_.\-]+)", mail["text"]).group(1)
+    assert client.post("/api/v1/auth/email/confirm", json={"token": token}).status_code == 200
+    assert look_up(client)[0] == 404
+    assert look_up(client, "moved@example.com")[1]["code"] == "MOVING2026"
+
+
+def test_lookup_follows_an_account_deletion(client, headers, user):
+    create(client, headers, code="LEAVING2026")
+    assert look_up(client)[1]["code"] == "LEAVING2026"
+    response = client.delete("/api/v1/users/me", headers=headers, json={"password": "correct-horse-42"})
+    assert response.status_code == 204
+    assert look_up(client)[0] == 404
+
+
+def test_lookup_follows_a_deactivation_and_bulk_changes(app, client, user, make_user):
+    assert look_up(client)[0] == 200
+    user.is_active = False  # through the ORM, as an admin's edit
+    db.session.commit()
+    assert look_up(client)[0] == 404
+    user.is_active = True
+    db.session.commit()
+    assert look_up(client)[0] == 200
+    # A bulk statement that names no address (here, the waitlist's pruning) drops every answer.
+    stale = make_user(email="stale@example.com", password=None, email_confirmed_at=None)
+    assert look_up(client, "stale@example.com")[0] == 200
+    old = utcnow() - timedelta(days=app.config["WAITLIST_UNCONFIRMED_DAYS"] + 1)
+    db.session.execute(
+        update(User).where(User.id == stale.id).values(joined_waitlist_at=old, waitlist_status="waiting")
+    )
+    db.session.commit()
+    assert look_up(client, "stale@example.com")[0] == 200  # those columns are not in an answer
+    result = app.test_cli_runner().invoke(args=["waitlist", "prune"])
+    assert result.exit_code == 0 and "Removed 1" in result.output
+    assert look_up(client, "stale@example.com")[0] == 404
+    assert look_up(client)[0] == 200
+
+
+def test_lookup_cached_on_one_worker_follows_a_code_created_on_another(two_workers, backend):
+    if backend != "postgresql":
+        pytest.skip("a cache shared by workers is Redis (the PostgreSQL run)")
+    client_a, client_b, headers = two_workers
+    assert look_up(client_b, "owner@example.com")[0] == 200
+    client_a.post(CODES, headers=headers, json={"code": "WORKER2026", "expires_at": in_days(3)})
+    assert look_up(client_b, "owner@example.com")[1]["code"] == "WORKER2026"
+    client_a.delete(f"{CODES}/WORKER2026", headers=headers)
+    assert look_up(client_b, "owner@example.com")[1]["expires_at"] is None
 
 
 def test_custom_code_works_in_every_sign_up_path(client, headers, user):

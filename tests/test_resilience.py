@@ -1,6 +1,7 @@
 """Outages: Redis or the database going away, and coming back; restarts losing nothing."""
 
 import contextlib
+import datetime as dt
 import socket
 import threading
 import time
@@ -8,6 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from titan.extensions import db
+from titan.market import services
 from titan.members.models import User
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
@@ -85,6 +88,48 @@ def test_redis_down_never_breaks_what_the_database_can_serve(make_app):
     ready = client.get("/readyz")
     assert ready.status_code == 503
     assert ready.get_json()["checks"] == {"database": "ok", "redis": "unavailable"}
+
+
+def test_redis_down_market_and_code_lookup_answer_from_the_database(make_app):
+    app = make_app(REDIS_URL=UNREACHABLE_REDIS)
+    client = app.test_client()
+    with app.app_context():
+        services.replace_series("titan", [(dt.date(2025, 12, 1), 1), (dt.date(2026, 1, 1), 2)])
+        services.replace_series("sp500", [(dt.date(2025, 12, 1), 1), (dt.date(2026, 1, 1), 2)])
+    assert client.get("/api/chart/").get_json()["sp500"] == [10000.0, 20000.0]
+    assert client.get("/api/stats/").status_code == 200
+    other = make_app(REDIS_URL=UNREACHABLE_REDIS).test_client()  # another worker, same database
+    assert other.get("/api/chart/").status_code == 200
+    with app.app_context():
+        services.replace_series("sp500", [(dt.date(2025, 12, 1), 1), (dt.date(2026, 1, 1), 4)])
+    assert other.get("/api/chart/").get_json()["sp500"] == [10000.0, 40000.0]
+
+    code = client.post("/api/join/", json={"email": "calm@example.com"}).get_json()["referral_code"]
+    lookup = "/api/v1/referral-codes/lookup?email=calm@example.com"
+    assert client.get(lookup).get_json() == {"code": code, "expires_at": None}
+    assert client.get("/api/v1/referral-codes/lookup?email=ghost@example.com").status_code == 404
+    with app.app_context():
+        user = User.query.filter_by(email="calm@example.com").one()
+        user.email, user.email_identity = "moved@example.com", "moved@example.com"
+        db.session.commit()
+    assert client.get(lookup).status_code == 404
+
+
+def test_database_down_market_answers_from_memory(make_app, proxied_database):
+    proxy, url = proxied_database
+    app = make_app(SQLALCHEMY_DATABASE_URI=url, MARKET_VERSION_CHECK_SECONDS=0)
+    with app.app_context():
+        services.replace_series("titan", [(dt.date(2025, 12, 1), 1), (dt.date(2026, 1, 1), 2)])
+        services.replace_series("sp500", [(dt.date(2025, 12, 1), 1), (dt.date(2026, 1, 1), 2)])
+    client = app.test_client()
+    first = client.get("/api/chart/")
+    proxy.stop()
+    # No import can commit either: the copies in memory are still the data.
+    again, seconds = timed(lambda: client.get("/api/chart/"))
+    assert again.status_code == 200 and again.get_data() == first.get_data() and seconds < 5
+    assert client.get("/api/stats/").status_code == 503  # never built in this process
+    proxy.start()
+    assert client.get("/api/stats/").status_code == 200
 
 
 def test_a_restart_loses_nothing(make_app):

@@ -1,8 +1,14 @@
+import functools
+
 from flask import current_app, request
+from werkzeug.http import quote_etag
 
 from titan.api import FIELD_ERRORS, SPA_INVALID_INPUT, Blueprint
 from titan.market import services
+from titan.market.analytics import PERIODS
 from titan.market.schemas import ChartQuerySchema, ChartSchema, StatRowSchema
+
+DEFAULT_PERIOD = ChartQuerySchema().fields["period"].load_default
 
 blp = Blueprint(
     "market",
@@ -13,7 +19,9 @@ blp = Blueprint(
         "statistics. The S&P 500 is Robert Shiller's monthly index level (without dividends). "
         "**The `titan` series shipped with the demo data is demo data, not a real portfolio:** a "
         "10-month trend-following rule applied to the S&P 500 (hold the index in a month if it "
-        "closed the month before above its 10-month simple moving average, else cash at 0%)."
+        "closed the month before above its 10-month simple moving average, else cash at 0%). "
+        "Both answers are cached: after an import every server answers the new data within "
+        "`MARKET_VERSION_CHECK_SECONDS` (1 s by default), with a new `ETag`."
     ),
     # The chart and stats are part of the single-page app's contract (docs/contract.md §4).
     error_shape=FIELD_ERRORS,
@@ -21,13 +29,35 @@ blp = Blueprint(
 
 
 def json_response(document):
-    """The cached JSON text as it is (no re-serialising per request), with its ETag and
-    `Cache-Control: public, max-age=MARKET_CACHE_MAX_AGE`; a matching `If-None-Match` gets 304."""
-    response = current_app.response_class(document.text, mimetype="application/json")
-    response.set_etag(document.etag)
-    response.cache_control.public = True
-    response.cache_control.max_age = current_app.config["MARKET_CACHE_MAX_AGE"]
-    return response.make_conditional(request)
+    """The document's bytes as they are (no re-serialising per request), with its ETag and
+    `Cache-Control: public, max-age=MARKET_CACHE_MAX_AGE`; an `If-None-Match` naming the ETag (or
+    `*`) gets 304. The headers are built once per document, not per request."""
+    headers = response_headers(document.etag, current_app.config["MARKET_CACHE_MAX_AGE"])
+    if request.if_none_match.contains_weak(document.etag):
+        return current_app.response_class(status=304, headers=headers)
+    return current_app.response_class(document.body, headers=headers, mimetype="application/json")
+
+
+@functools.lru_cache(maxsize=64)
+def response_headers(etag, max_age):
+    return (("ETag", quote_etag(etag)), ("Cache-Control", f"public, max-age={max_age}"))
+
+
+def plain_period(view):
+    """Answer the query every client sends without the schema's parsing: no parameter, or
+    `period` alone, spelled as in analytics.PERIODS. Anything else (another case, spaces, other
+    parameters, a bad value) goes through the schema as before, which validates it or answers 400."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        query = request.args
+        if not query:
+            return json_response(services.chart_document(DEFAULT_PERIOD))
+        if len(query) == 1 and (period := query.get("period")) in PERIODS:
+            return json_response(services.chart_document(period))
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 NOT_MODIFIED = {
@@ -37,6 +67,7 @@ NOT_MODIFIED = {
 
 @blp.route("/chart/")
 @blp.doc(responses={"400": SPA_INVALID_INPUT, "304": NOT_MODIFIED})
+@plain_period
 @blp.arguments(ChartQuerySchema, location="query")
 @blp.response(
     200,

@@ -4,12 +4,17 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import logging
 import re
+import threading
+import time
 from itertools import islice
 from typing import NamedTuple
 
 import marshmallow as ma
+from flask import current_app
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import aliased
 
 from titan.common.exceptions import InvalidInput
@@ -28,6 +33,8 @@ CHART_CACHE_KEY = "market:chart:{period}"
 STATS_CACHE_KEY = "market:stats"
 
 point_row_schema = PointRowSchema()
+log = logging.getLogger(__name__)
+clock = time.monotonic  # tests move it on
 
 
 class SeriesSummary(NamedTuple):
@@ -154,10 +161,75 @@ def statistics():
 
 
 class Document(NamedTuple):
-    """A cached JSON answer and its ETag (a digest of the text: it changes when the data does)."""
+    """A JSON answer ready to send: its text, those bytes encoded, and its ETag (a digest of the
+    text: it changes when the data does)."""
 
     text: str
+    body: bytes
     etag: str
+
+    @classmethod
+    def of(cls, text):
+        body = text.encode()
+        return cls(text, body, hashlib.blake2b(body, digest_size=12).hexdigest())
+
+
+class ProcessCache:
+    """This process's copies of the market documents, valid for one data version.
+
+    The version lives in the database (every series' id and `updated_at`, which each import
+    sets in its own transaction), so every worker sees the same one; memory only caches it.
+    It is read again at most every MARKET_VERSION_CHECK_SECONDS, and when it changed the copies
+    are dropped: a worker answers from memory until then, so an import reaches every worker
+    within that bound (the importing process drops its copies as soon as it commits).
+    """
+
+    def __init__(self):
+        self.version = None
+        self.checked_at = None
+        self.documents = {}
+        self.lock = threading.Lock()
+
+    def current(self, interval):
+        now = clock()
+        if self.checked_at is not None and now - self.checked_at < interval:
+            return self.version
+        try:
+            version = data_version()
+        except SQLAlchemyError:
+            if self.checked_at is None:
+                raise
+            # The database is out of reach, so no import can commit either: keep the copies.
+            log.warning("market data version unreadable; answering from this process's copies")
+            db.session.rollback()
+            version = self.version
+        with self.lock:
+            if version != self.version:
+                self.documents = {}
+                self.version = version
+            self.checked_at = now
+        return version
+
+    def drop(self):
+        with self.lock:
+            self.version, self.checked_at, self.documents = None, None, {}
+
+
+def process_cache():
+    extensions = current_app.extensions
+    cached = extensions.get("titan_market_cache")
+    if cached is None:
+        cached = extensions.setdefault("titan_market_cache", ProcessCache())
+    return cached
+
+
+def data_version():
+    """A digest of every series' id and `updated_at`: an import of any series changes it."""
+    rows = db.session.execute(DATA_VERSION).all()
+    return hashlib.blake2b(repr(rows).encode(), digest_size=8).hexdigest()
+
+
+DATA_VERSION = select(Series.id, Series.updated_at).order_by(Series.id)
 
 
 def chart_document(period):
@@ -177,16 +249,27 @@ def statistics_json():
 
 
 def cached_document(key, build):
-    """The JSON text of `build()` and its ETag, kept in the (shared) cache: a hit skips the database,
-    the serialisation and the digest alike. The cache is cleared on import; its timeout bounds a
-    stale entry written by a request that raced an import."""
-    cached = cache.get(key)
-    if not (isinstance(cached, tuple | list) and len(cached) == 2):  # a miss, or text an older release cached
+    """The Document of `build()` for the current data version: from this process's memory (no
+    database, cache or serialisation work), else from the shared cache under a key naming the
+    version (built once for all workers), else built. A Redis outage only skips the shared cache."""
+    memory = process_cache()
+    version = memory.current(current_app.config["MARKET_VERSION_CHECK_SECONDS"])
+    document = memory.documents.get(key)
+    if document is not None:
+        return document
+    shared_key = f"{key}@{version}"
+    text = cache.get(shared_key)
+    if not isinstance(text, str):  # a miss, or a value an older release cached
         text = json.dumps(build(), separators=(",", ":"))
-        cached = (text, hashlib.blake2b(text.encode(), digest_size=12).hexdigest())
-        cache.set(key, cached)
-    return Document(*cached)
+        cache.set(shared_key, text)
+    document = Document.of(text)
+    with memory.lock:
+        if memory.version == version:
+            memory.documents[key] = document
+    return document
 
 
 def clear_cache():
-    cache.delete_many(*(CHART_CACHE_KEY.format(period=period) for period in analytics.PERIODS), STATS_CACHE_KEY)
+    """Drop this process's copies (after an import commits); other workers notice the new
+    version within MARKET_VERSION_CHECK_SECONDS, and shared entries name their version."""
+    process_cache().drop()

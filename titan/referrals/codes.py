@@ -9,9 +9,9 @@ from titan.common.pagination import paginate
 from titan.common.transactions import after_commit, commit, rollback
 from titan.common.types import utcnow
 from titan.extensions import db
-from titan.members.accounts import find_by_email
 from titan.members.codes import code_in_use, code_not_found, forget_cached_code
 from titan.members.models import CODE_ACTIVE, CODE_EXPIRED, CODE_REVOKED, ReferralCode
+from titan.referrals import lookup
 
 GENERATED_CODE_ATTEMPTS = 10
 ONE_ACTIVE_CODE = "You already have an active referral code; delete it first."
@@ -43,8 +43,9 @@ def create_referral_code(user, expires_at, code=None):
         update(ReferralCode)
         .where(ReferralCode.owner_id == user.id, ReferralCode.status == CODE_ACTIVE, ReferralCode.expires_at <= now)
         .values(status=CODE_EXPIRED)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False, **{lookup.HANDLED: True})
     )
+    lookup.forget_after_commit(db.session(), user.email_identity)
     candidates = [code] if code else [generate_code() for _ in range(GENERATED_CODE_ATTEMPTS)]
     for candidate in candidates:
         if code_in_use(candidate):
@@ -87,14 +88,3 @@ def revoke_referral_code(user, code):
         referral.revoked_at = utcnow()
     after_commit(lambda: forget_cached_code(code))
     commit()
-
-
-def lookup_code_by_email(email):
-    """The user's active referral code, else their invite code (which never expires)."""
-    user = find_by_email(email)
-    if user is None:
-        raise NotFound("user_not_found", "User not found")
-    referral = active_code(user)
-    if referral is not None:
-        return {"code": referral.code, "expires_at": referral.expires_at}
-    return {"code": user.invite_code, "expires_at": None}

@@ -4,7 +4,7 @@ from titan.api import ID, Blueprint, path_parameter
 from titan.common.guards import auth_required
 from titan.common.pagination import PageArgsSchema, page_schema
 from titan.limits import shared_limit
-from titan.referrals import codes, referred
+from titan.referrals import codes, lookup, referred
 from titan.referrals.schemas import (
     CodeLookupQuerySchema,
     CodeLookupSchema,
@@ -97,8 +97,9 @@ def lookup_referral_code(args):
     """The code to share for a user, by email: their active referral code, else their invite code.
 
     No token needed. An invite code never expires (`expires_at` is null); an unknown address: 404.
+    Cached, and dropped as soon as a change to the user or their codes commits.
     """
-    return codes.lookup_code_by_email(args["email"])
+    return lookup.lookup_code_by_email(args["email"])
 
 
 @blp.route(
