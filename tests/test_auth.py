@@ -406,3 +406,112 @@ def test_purge_removes_only_expired_revocations(app, user, token_for, client):
     result = app.test_cli_runner().invoke(args=["auth", "purge-revoked"])
     assert "Purged 1" in result.output
     assert RevokedToken.query.count() == 1
+
+
+# --- tokens a worker remembers (titan.common.guards) --------------------------------------------
+
+
+def answer(response):
+    return response.status_code, response.get_json(), response.headers.get("WWW-Authenticate")
+
+
+def plain_answer(client, monkeypatch, method, path, headers):
+    """What flask-jwt-extended alone answers: no remembered tokens, its own decoding."""
+    from titan.common import guards
+
+    with monkeypatch.context() as patch:
+        patch.setattr(guards, "verified_tokens", lambda: None)
+        return answer(client.open(path, method=method, headers=headers))
+
+
+def assert_answers_as_flask_jwt_extended(client, monkeypatch, method, path, headers):
+    """The answer when the header is new, when it is remembered, and flask-jwt-extended's: one."""
+    expected = plain_answer(client, monkeypatch, method, path, headers)
+    for _ in range(2):
+        assert answer(client.open(path, method=method, headers=headers)) == expected
+    return expected
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "Bearer {}",
+        "Bearer  {}",
+        "bearer {}",
+        " Bearer {}",
+        "Bearer {},",
+        "Bearer {}, Basic dXNlcjpwYXNz",
+        "Basic dXNlcjpwYXNz, Bearer {}",
+        "Bearer {} {}",
+        "Bearer\t{}",
+        "JWT {}",
+        "{}",
+    ],
+)
+def test_any_authorization_header_is_answered_as_flask_jwt_extended_answers_it(client, user, monkeypatch, shape):
+    token = create_access_token(identity=user)
+    headers = {"Authorization": shape.format(token, token)}
+    assert_answers_as_flask_jwt_extended(client, monkeypatch, "GET", "/api/v1/users/me", headers)
+
+
+def test_remembered_tokens_of_the_wrong_type_are_refused_as_before(client, user, token_for, monkeypatch):
+    tokens = token_for("member")
+    status, body, _ = assert_answers_as_flask_jwt_extended(
+        client, monkeypatch, "GET", "/api/v1/users/me", bearer(tokens["refresh_token"])
+    )
+    assert status == 401
+    status, body, _ = assert_answers_as_flask_jwt_extended(
+        client, monkeypatch, "POST", "/api/v1/auth/refresh", bearer(tokens["access_token"])
+    )
+    assert status == 401
+    for _ in range(2):  # a new access token each time
+        assert client.post("/api/v1/auth/refresh", headers=bearer(tokens["refresh_token"])).status_code == 200
+
+
+def test_a_remembered_token_is_still_checked_on_every_request(client, make_user, token_for, monkeypatch):
+    member = make_user(email="checked@example.com", username="checked")
+    headers = bearer(token_for("checked")["access_token"])
+    assert client.get("/api/v1/users/me", headers=headers).status_code == 200  # remembered now
+    member.is_active = False
+    db.session.commit()
+    status, body, _ = assert_answers_as_flask_jwt_extended(client, monkeypatch, "GET", "/api/v1/users/me", headers)
+    assert (status, body["message"]) == (401, "The account for this token no longer exists or is disabled.")
+    member.is_active = True
+    db.session.commit()
+    assert client.get("/api/v1/users/me", headers=headers).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 200
+    status, body, _ = assert_answers_as_flask_jwt_extended(client, monkeypatch, "GET", "/api/v1/users/me", headers)
+    assert (status, body["message"]) == (401, "Token has been revoked")
+
+
+def test_logout_everywhere_refuses_remembered_tokens(client, user, token_for):
+    laptop, phone = token_for("member"), token_for("member")
+    assert client.get("/api/v1/users/me", headers=bearer(phone["access_token"])).status_code == 200
+    response = client.post("/api/v1/auth/logout", headers=bearer(laptop["access_token"]), json={"all": True})
+    assert response.status_code == 200
+    response = client.get("/api/v1/users/me", headers=bearer(phone["access_token"]))
+    assert (response.status_code, response.get_json()["message"]) == (401, "Token has been revoked")
+
+
+def test_a_remembered_token_expires_on_time(client, user, monkeypatch):
+    token = create_access_token(identity=user, expires_delta=timedelta(seconds=2))
+    expires = pyjwt.decode(token, options={"verify_signature": False})["exp"]
+    assert client.get("/api/v1/users/me", headers=bearer(token)).status_code == 200
+    time.sleep(max(0, expires - time.time()) + 0.05)
+    me = "/api/v1/users/me"
+    status, body, _ = assert_answers_as_flask_jwt_extended(client, monkeypatch, "GET", me, bearer(token))
+    assert (status, body["message"]) == (401, "Token has expired.")
+
+
+def test_tokens_are_remembered_per_app_and_in_bounded_memory(make_app, client, user, monkeypatch):
+    from titan.common import guards
+
+    monkeypatch.setattr(guards, "VERIFIED_TOKENS_MAX", 3)
+    for _ in range(5):
+        assert client.get("/api/v1/users/me", headers=bearer(create_access_token(identity=user))).status_code == 200
+        assert 1 <= len(client.application.extensions[guards.VERIFIED_TOKENS_KEY]) <= 3
+    # Another app signs with another key: a token it does not know is refused, not remembered.
+    other = make_app(JWT_SECRET_KEY="another-secret-" * 3)
+    token = create_access_token(identity=user)
+    assert other.test_client().get("/api/v1/users/me", headers=bearer(token)).status_code == 401
+    assert other.extensions[guards.VERIFIED_TOKENS_KEY] == {}

@@ -488,3 +488,81 @@ def test_listing_a_deep_page_takes_as_many_queries_as_the_first(client, demo_use
     assert first["items"][0]["user_balance"] == 7000  # newest first
     # The token's user and revocation check, the count, the page: never one query per record.
     assert first_count == deep_count <= 4
+
+
+# --- the records list's plain rows (titan.calculator.ledger.record_item) ------------------------
+
+
+def records_as_the_schema_dumps_them(user_id, sort_by, direction, page, per_page, search=None):
+    """The list as it was built before plain rows: ORM records and their operations, dumped by the
+    page schema the route documents."""
+    from sqlalchemy.orm import contains_eager
+
+    from titan.calculator.schemas import RecordSchema
+    from titan.common.pagination import contains_any, ordered, page_schema, paginate
+
+    statement = (
+        select(Record)
+        .join(Record.operation)
+        .options(contains_eager(Record.operation))
+        .where(Record.user_id == user_id, Record.deleted_at.is_(None))
+    )
+    if search:
+        statement = statement.where(contains_any(search, Operation.type, Operation.name, Record.operation_response))
+    result = paginate(ordered(statement, ledger.RECORD_SORT_COLUMNS[sort_by], direction, Record.id), page, per_page)
+    return page_schema(RecordSchema)().dump(result)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"per_page": 3},
+        {"per_page": 3, "page": 2},
+        {"per_page": 3, "page": 99},
+        {"sort_by": "operation", "direction": "asc", "per_page": 4},
+        {"sort_by": "amount", "per_page": 5, "page": 2},
+        {"sort_by": "created_at", "direction": "asc"},
+        {"sort_by": "user_balance"},
+        {"search": "ADD"},
+        {"search": "root", "per_page": 1, "page": 2},
+        {"search": "no such thing"},
+        {"search": "no such thing", "page": 3},
+    ],
+)
+def test_records_list_answers_what_the_schema_dumps(client, calculate, headers, user, query):
+    for operation_type, operator1, operator2 in [
+        ("addition", 1, 2),
+        ("square_root", 16, None),
+        ("division", 10, 4),
+        ("multiplication", 3, 3),
+        ("subtraction", 5, 8),
+        ("addition", 0.1, 0.2),
+        ("square_root", 2, None),
+    ]:
+        assert calculate(operation_type, operator1, operator2).status_code == 201
+    deleted = db.session.scalar(select(Record.id).where(Record.user_id == user.id).order_by(Record.id).limit(1))
+    assert client.delete(f"/api/v1/records/{deleted}", headers=headers).status_code == 200
+    response = client.get("/api/v1/records", query_string=query, headers=headers)
+    assert response.status_code == 200
+    arguments = {"sort_by": "id", "direction": "desc", "page": 1, "per_page": 20, **query}
+    expected = records_as_the_schema_dumps_them(user.id, **arguments)
+    assert response.get_json() == expected
+    # The same bytes: the same keys in the same order, the same timestamps.
+    assert response.get_data(as_text=True) == json.dumps(expected, separators=(",", ":")) + "\n"
+
+
+def test_records_list_takes_two_queries(client, calculate, headers):
+    assert calculate("addition", 1, 2).status_code == 201
+    statements = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get("/api/v1/records", headers=headers).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    # The token's user with its revocation check, then the page with its total: nothing else.
+    assert statements == ["SELECT", "SELECT"]

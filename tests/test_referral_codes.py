@@ -372,3 +372,118 @@ def test_referrals_of_a_referrer(client, user, make_user, auth_header, admin):
     assert "email" in as_admin["items"][0]
     assert client.get("/api/v1/referrals/999999", headers=auth_header("member")).status_code == 404
     assert client.get(f"/api/v1/referrals/{user.id}").status_code == 401
+
+
+# --- the referrals list's plain rows and the one-statement creation (titan.referrals) ------------
+
+
+def referrals_as_the_schema_dumps_them(referrer_id, viewer, page, per_page):
+    """The list as it was built before plain rows: ORM users, dumped by the page schema the route
+    documents (without email and phone for anyone but the referrer and admins)."""
+    from sqlalchemy import select
+
+    from titan.common.pagination import page_schema, paginate
+    from titan.referrals.schemas import ReferredUserSchema
+
+    statement = select(User).where(User.referred_by_id == referrer_id).order_by(User.created_at, User.id)
+    result = paginate(statement, page, per_page)
+    if viewer.id != referrer_id and not viewer.is_admin:
+        result["items"] = [{"id": u.id, "username": u.username, "created_at": u.created_at} for u in result["items"]]
+    return page_schema(ReferredUserSchema)().dump(result)
+
+
+@pytest.mark.parametrize("page, per_page", [(1, 20), (1, 2), (2, 2), (3, 2), (9, 2)])
+@pytest.mark.parametrize("viewer", ["member", "stranger", "admin"])
+def test_referrals_list_answers_what_the_schema_dumps(
+    client, user, make_user, auth_header, admin, viewer, page, per_page
+):
+    import json
+
+    code = user.invite_code
+    for number in range(5):
+        client.post(f"/api/join/{code}/", json={"email": f"friend{number}@example.com"})
+    make_user(email="stranger@example.com", username="stranger", phone="+14155550123")
+    db.session.execute(update(User).where(User.email == "friend1@example.com").values(username="friend-one"))
+    db.session.commit()
+    response = client.get(
+        f"/api/v1/referrals/{user.id}", query_string={"page": page, "per_page": per_page}, headers=auth_header(viewer)
+    )
+    assert response.status_code == 200
+    viewing = db.session.get(User, {"member": user.id, "admin": admin.id}.get(viewer)) or db.session.scalar(
+        db.select(User).where(User.username == "stranger")
+    )
+    expected = referrals_as_the_schema_dumps_them(user.id, viewing, page, per_page)
+    assert expected["total"] == 5
+    assert response.get_json() == expected
+    assert response.get_data(as_text=True) == json.dumps(expected, separators=(",", ":")) + "\n"
+
+
+def test_referrals_of_someone_who_referred_nobody_or_of_nobody(client, user, make_user, auth_header):
+    make_user(email="stranger@example.com", username="stranger")
+    empty = {"items": [], "total": 0, "page": 1, "per_page": 20, "pages": 0}
+    assert client.get(f"/api/v1/referrals/{user.id}", headers=auth_header("member")).get_json() == empty
+    assert client.get(f"/api/v1/referrals/{user.id}", headers=auth_header("stranger")).get_json() == empty
+    past_the_end = client.get(f"/api/v1/referrals/{user.id}?page=4", headers=auth_header("member")).get_json()
+    assert past_the_end == {**empty, "page": 4}
+    response = client.get("/api/v1/referrals/999999", headers=auth_header("stranger"))
+    assert response.status_code == 404 and response.get_json()["message"] == "Referrer not found"
+
+
+def test_creating_a_code_takes_one_statement_after_the_token_check(client, headers):
+    statements = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert create(client, headers).status_code == 201
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    # The token's user with its revocation check, then the insert (no savepoint, no look-ups first).
+    assert statements == ["SELECT", "INSERT"]
+
+
+def test_creating_a_code_answers_as_before_in_every_case(client, headers, user, make_user):
+    other = make_user(email="other@example.com", username="other")
+    db.session.add(ReferralCode(owner_id=other.id, code="TAKEN123", expires_at=utcnow() + timedelta(days=1)))
+    db.session.add(ReferralCode(owner_id=user.id, code="RUNOUT11", expires_at=utcnow() - timedelta(minutes=1)))
+    db.session.commit()
+    # Taken by another code or an invite code (the user's own code that ran out does not block).
+    for taken in ("taken123", other.invite_code, user.invite_code, "runout11"):
+        response = create(client, headers, code=taken)
+        assert response.status_code == 409 and response.get_json()["message"] == "This code is already taken."
+    # The code that ran out was marked expired on the way, and a new one is created.
+    response = create(client, headers, code="fresh123")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["code"], body["status"], body["is_active"]) == ("FRESH123", "active", True)
+    assert db.session.scalar(db.select(ReferralCode.status).where(ReferralCode.code == "RUNOUT11")) == "expired"
+    # An active code: 409 whether the new code is free or taken.
+    for code in ("another1", "taken123"):
+        response = create(client, headers, code=code)
+        assert response.status_code == 409
+        assert response.get_json()["message"] == "You already have an active referral code; delete it first."
+    assert client.delete(f"{CODES}/FRESH123", headers=headers).status_code == 204
+    # Its own revoked code stays taken.
+    assert create(client, headers, code="fresh123").get_json()["message"] == "This code is already taken."
+    generated = create(client, headers)
+    assert generated.status_code == 201 and re.fullmatch(f"[{CODE_ALPHABET}]{{8}}", generated.get_json()["code"])
+
+
+def test_generated_codes_skip_taken_ones(client, headers, make_user, monkeypatch):
+    from itertools import chain, count
+
+    from titan.referrals import codes
+
+    other = make_user(email="other@example.com", username="other")
+    db.session.add(ReferralCode(owner_id=other.id, code="TAKEN123", expires_at=utcnow() + timedelta(days=1)))
+    db.session.commit()
+    offered = chain(["TAKEN123", other.invite_code, "FREE2345"], (f"SPARE{n:03}" for n in count()))
+    monkeypatch.setattr(codes, "generate_code", lambda: next(offered))
+    response = create(client, headers)
+    assert response.status_code == 201 and response.get_json()["code"] == "FREE2345"
+    monkeypatch.setattr(codes, "generate_code", lambda: "TAKEN123")
+    assert client.delete(f"{CODES}/FREE2345", headers=headers).status_code == 204
+    response = create(client, headers)
+    assert response.status_code == 409 and response.get_json()["message"] == "This code is already taken."

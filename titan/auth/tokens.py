@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from flask import current_app, g, jsonify
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 
 from titan.auth.models import RevokedToken
@@ -47,26 +47,52 @@ def refresh_access_token(user):
     }
 
 
+# Built once (building a statement costs more than running it): the user a token names and whether
+# the token's id was revoked, in one round trip.
+TOKEN_STATE = select(User, exists().where(RevokedToken.jti == bindparam("jti")).label("jti_revoked")).where(
+    User.id == bindparam("user_id")
+)
+JTI_REVOKED = select(exists().where(RevokedToken.jti == bindparam("jti")))
+
+
+def load_token_user(claims):
+    """Read the user a token names and whether the token's id is revoked, in one query; the user
+    stays on `g` for the rest of the request (the session's identity map holds objects only weakly).
+    Returns (user or None, revoked)."""
+    jti = claims.get("jti")
+    try:
+        user_id = int(claims["sub"])
+    except (TypeError, ValueError, KeyError):
+        user_id = None
+    row = db.session.execute(TOKEN_STATE, {"user_id": user_id, "jti": jti}).first() if user_id is not None else None
+    if row is None:
+        return None, db.session.scalar(JTI_REVOKED, {"jti": jti})
+    g.token_user = row[0]
+    return row[0], row[1]
+
+
+def cached_token_user(claims):
+    cached = g.get("token_user")
+    return cached if cached is not None and str(cached.id) == claims.get("sub") else None
+
+
 def token_user(claims):
     """The user a token names, read once per request (the revocation check and the user loader
-    both ask; the session's identity map holds objects only weakly, so keep it on `g`)."""
-    cached = g.get("token_user")
-    if cached is not None and str(cached.id) == claims.get("sub"):
-        return cached
-    try:
-        user = db.session.get(User, int(claims["sub"]))
-    except (TypeError, ValueError, KeyError):
-        return None
-    g.token_user = user
-    return user
+    both ask)."""
+    return cached_token_user(claims) or load_token_user(claims)[0]
 
 
 def is_revoked(claims):
-    """Logged out (its id is revoked), or issued before the user's tokens were all revoked."""
-    user = token_user(claims)
+    """Logged out (its id is revoked), or issued before the user's tokens were all revoked. The
+    first check of a request reads the user with it (one query); the id is checked every time."""
+    user = cached_token_user(claims)
+    if user is None:
+        user, revoked = load_token_user(claims)
+    else:
+        revoked = db.session.scalar(JTI_REVOKED, {"jti": claims.get("jti")})
     if user is not None and claims.get("gen", 0) < user.token_generation:
         return True
-    return db.session.scalar(select(exists().where(RevokedToken.jti == claims["jti"])))
+    return bool(revoked)
 
 
 def decode_valid_token(encoded):

@@ -67,7 +67,7 @@ def list_operations(args):
 
 @blp.route("/records")
 class Records(MethodView):
-    @auth_required()
+    @auth_required(read_only=True)
     @blp.arguments(RecordListArgsSchema, location="query")
     @blp.response(
         200, page_schema(RecordSchema), example={"items": [RECORD], "total": 1, "page": 1, "per_page": 20, "pages": 1}

@@ -1,7 +1,9 @@
 """Referral codes users create: one active at a time, with an expiry; deleting one revokes it."""
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+import functools
+
+from sqlalchemy import bindparam, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from titan.common.codes import generate_code, normalise_code
 from titan.common.exceptions import Conflict, InvalidInput, NotFound
@@ -9,8 +11,8 @@ from titan.common.pagination import paginate
 from titan.common.transactions import after_commit, commit, rollback
 from titan.common.types import utcnow
 from titan.extensions import db
-from titan.members.codes import code_in_use, code_not_found, forget_cached_code
-from titan.members.models import CODE_ACTIVE, CODE_EXPIRED, CODE_REVOKED, ReferralCode
+from titan.members.codes import code_not_found, forget_cached_code
+from titan.members.models import CODE_ACTIVE, CODE_EXPIRED, CODE_REVOKED, ReferralCode, User
 from titan.referrals import lookup
 
 GENERATED_CODE_ATTEMPTS = 10
@@ -33,38 +35,70 @@ def require_active_code(user):
 
 
 def create_referral_code(user, expires_at, code=None):
+    """One statement on the way that succeeds: the insert, which adds nothing when the code is
+    taken (by any code, an invite code too) or the user already has an active code. Only then does
+    a query say which, and an active code that has run out is marked expired and the code tried again."""
     now = utcnow()
     if expires_at <= now:
         raise InvalidInput("expires_in_past", "Expires time less than current time", field="expires_at")
-    if active_code(user) is not None:
-        raise Conflict("active_code_exists", ONE_ACTIVE_CODE)
-    # An active code that has run out no longer blocks the partial unique index.
+    lookup.forget_after_commit(db.session(), user.email_identity)
+    attempts = 1 if code else GENERATED_CODE_ATTEMPTS
+    candidate = code or generate_code()
+    while attempts:
+        referral = insert_code(user.id, candidate, expires_at, now)
+        if referral is not None:
+            after_commit(lambda taken=candidate: forget_cached_code(taken))
+            commit()
+            return referral
+        active_until = db.session.scalar(ACTIVE_UNTIL, {"owner_id": user.id})
+        if active_until is None:  # the code is taken: the next one
+            attempts -= 1
+            candidate = generate_code()
+        elif active_until > now:
+            rollback()
+            raise Conflict("active_code_exists", ONE_ACTIVE_CODE)
+        else:
+            expire_run_out_codes(user.id, now)  # then the same code again
+    rollback()
+    raise Conflict("code_taken", "This code is already taken.", field="code")
+
+
+def expire_run_out_codes(owner_id, now):
+    """An active code that has run out no longer blocks the partial unique index."""
     db.session.execute(
         update(ReferralCode)
-        .where(ReferralCode.owner_id == user.id, ReferralCode.status == CODE_ACTIVE, ReferralCode.expires_at <= now)
+        .where(ReferralCode.owner_id == owner_id, ReferralCode.status == CODE_ACTIVE, ReferralCode.expires_at <= now)
         .values(status=CODE_EXPIRED)
         .execution_options(synchronize_session=False, **{lookup.HANDLED: True})
     )
-    lookup.forget_after_commit(db.session(), user.email_identity)
-    candidates = [code] if code else [generate_code() for _ in range(GENERATED_CODE_ATTEMPTS)]
-    for candidate in candidates:
-        if code_in_use(candidate):
-            continue
-        referral = ReferralCode(owner_id=user.id, code=candidate, expires_at=expires_at, status=CODE_ACTIVE)
-        try:
-            with db.session.begin_nested():
-                db.session.add(referral)
-                db.session.flush()
-        except IntegrityError as error:
-            if "owner_id" in str(error.orig).lower() or "one_active" in str(error.orig).lower():
-                rollback()
-                raise Conflict("active_code_exists", ONE_ACTIVE_CODE) from None
-            continue
-        after_commit(lambda taken=candidate: forget_cached_code(taken))
-        commit()
-        return referral
-    rollback()
-    raise Conflict("code_taken", "This code is already taken.", field="code")
+
+
+# When the user's active code (if any) expires.
+ACTIVE_UNTIL = select(ReferralCode.expires_at).where(
+    ReferralCode.owner_id == bindparam("owner_id"), ReferralCode.status == CODE_ACTIVE
+)
+NEW_CODE_COLUMNS = ("owner_id", "code", "expires_at", "status", "created_at")
+
+
+@functools.cache
+def code_insert(dialect_name):
+    """`INSERT INTO referral_codes (...) SELECT :values WHERE <no invite code is :code> ON CONFLICT
+    DO NOTHING RETURNING *`, read back as a ReferralCode; built once per dialect. No savepoint: a
+    conflict is an answer, not an error that spoils the transaction."""
+    dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    table = ReferralCode.__table__
+    row = select(*(bindparam(name, type_=table.c[name].type) for name in NEW_CODE_COLUMNS)).where(
+        ~exists().where(User.invite_code == bindparam("code"))
+    )
+    statement = dialect_insert(table).from_select(NEW_CODE_COLUMNS, row, include_defaults=False)
+    return select(ReferralCode).from_statement(statement.on_conflict_do_nothing().returning(*table.columns))
+
+
+def insert_code(owner_id, code, expires_at, now):
+    """The new active code, or None when nothing was inserted."""
+    values = {"owner_id": owner_id, "code": code, "expires_at": expires_at, "status": CODE_ACTIVE, "created_at": now}
+    statement = code_insert(db.session.get_bind().dialect.name)
+    return db.session.scalars(statement, values, execution_options={lookup.HANDLED: True}).first()
 
 
 def list_referral_codes(user, page, per_page):

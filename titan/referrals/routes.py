@@ -120,7 +120,7 @@ def delete_referral_code(code):
 
 
 @blp.route(f"/referrals/<{ID}:referrer_id>", parameters=[path_parameter("referrer_id", "The referrer's user id.")])
-@auth_required()
+@auth_required(read_only=True)
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(
     200,
