@@ -149,7 +149,7 @@ def environment():
         "MAIL_BACKEND": "console",
         "JOBS_MODE": "queue",
         "GUNICORN_BIND": f"127.0.0.1:{PORT}",
-        # As behind deploy/nginx.conf: the joins' scripts send X-Forwarded-For (bench/wrk/client_address.lua).
+        # As behind deploy/nginx.conf: the joins' scripts send X-Forwarded-For (bench/wrk/joining.lua).
         "TRUSTED_PROXY_COUNT": "1",
     }
 
