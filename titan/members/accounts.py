@@ -4,8 +4,7 @@ registration, waitlist join, phone login, admins made from the command line)."""
 import functools
 import logging
 
-from sqlalchemy import bindparam, exists, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, select
 
 from titan.common.codes import generate_code
 from titan.common.contacts import email_identity, is_disposable
@@ -14,6 +13,7 @@ from titan.common.types import utcnow
 from titan.extensions import db
 from titan.integrations import hunter
 from titan.integrations.http import OutboundError
+from titan.members.codes import insert_with_free_code
 from titan.members.models import WAITLIST_WAITING, ReferralCode, User, start_balance
 
 log = logging.getLogger(__name__)
@@ -81,17 +81,9 @@ def duplicate_field(error):
 
 @functools.cache
 def user_insert(dialect_name, columns):
-    """`INSERT INTO users (columns) SELECT :columns WHERE <the invite code is no referral code>
-    ON CONFLICT DO NOTHING RETURNING *`, built once per dialect and set of columns (building a
-    statement costs more than running it)."""
-    dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    table = User.__table__
-    row = select(*(bindparam(name, type_=table.c[name].type) for name in columns)).where(
-        ~exists().where(ReferralCode.code == bindparam("invite_code"))
-    )
-    statement = dialect_insert(table).from_select(columns, row, include_defaults=False)
-    # A Core statement read back as User objects (an ORM insert would take the parameters as rows).
-    return select(User).from_statement(statement.on_conflict_do_nothing().returning(*table.columns))
+    """The new user's INSERT for these columns, unless the invite code is some referral code;
+    built once per dialect and set of columns."""
+    return insert_with_free_code(dialect_name, User, columns, ReferralCode.code == bindparam("invite_code"))
 
 
 def insert_user(values):

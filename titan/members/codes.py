@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from titan.common.codes import normalise_code
 from titan.common.exceptions import InvalidInput, NotFound
@@ -102,3 +103,17 @@ def cached_referral_code_owner_id(code):
     if not entry["active"] or datetime.fromtimestamp(entry["expires_at"], UTC) <= utcnow():
         raise dead_code(entry.get("revoked", False))
     return entry["owner_id"]
+
+
+def insert_with_free_code(dialect_name, model, columns, code_elsewhere):
+    """`INSERT INTO <model's table> (columns) SELECT :columns WHERE NOT EXISTS (code_elsewhere)
+    ON CONFLICT DO NOTHING RETURNING *`, read back as `model`: one statement that adds the row, or
+    nothing when a unique value is taken, in this table or (as `code_elsewhere` asks) as a code
+    of the other kind. No savepoint: a conflict is an answer, not an error that spoils the
+    transaction. Building it costs more than running it: callers build it once."""
+    dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
+    table = model.__table__
+    values = select(*(bindparam(name, type_=table.c[name].type) for name in columns))
+    row = values.where(~exists().where(code_elsewhere))
+    statement = dialect_insert(table).from_select(columns, row, include_defaults=False)
+    return select(model).from_statement(statement.on_conflict_do_nothing().returning(*table.columns))

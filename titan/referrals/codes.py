@@ -2,8 +2,7 @@
 
 import functools
 
-from sqlalchemy import bindparam, exists, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, select, update
 
 from titan.common.codes import generate_code, normalise_code
 from titan.common.exceptions import Conflict, InvalidInput, NotFound
@@ -11,7 +10,7 @@ from titan.common.pagination import paginate
 from titan.common.transactions import after_commit, commit, rollback
 from titan.common.types import utcnow
 from titan.extensions import db
-from titan.members.codes import code_not_found, forget_cached_code
+from titan.members.codes import code_not_found, forget_cached_code, insert_with_free_code
 from titan.members.models import CODE_ACTIVE, CODE_EXPIRED, CODE_REVOKED, ReferralCode, User
 from titan.referrals import lookup
 
@@ -82,16 +81,8 @@ NEW_CODE_COLUMNS = ("owner_id", "code", "expires_at", "status", "created_at")
 
 @functools.cache
 def code_insert(dialect_name):
-    """`INSERT INTO referral_codes (...) SELECT :values WHERE <no invite code is :code> ON CONFLICT
-    DO NOTHING RETURNING *`, read back as a ReferralCode; built once per dialect. No savepoint: a
-    conflict is an answer, not an error that spoils the transaction."""
-    dialect_insert = postgresql.insert if dialect_name == "postgresql" else sqlite.insert
-    table = ReferralCode.__table__
-    row = select(*(bindparam(name, type_=table.c[name].type) for name in NEW_CODE_COLUMNS)).where(
-        ~exists().where(User.invite_code == bindparam("code"))
-    )
-    statement = dialect_insert(table).from_select(NEW_CODE_COLUMNS, row, include_defaults=False)
-    return select(ReferralCode).from_statement(statement.on_conflict_do_nothing().returning(*table.columns))
+    """The new code's INSERT, unless some user's invite code is that code; built once per dialect."""
+    return insert_with_free_code(dialect_name, ReferralCode, NEW_CODE_COLUMNS, User.invite_code == bindparam("code"))
 
 
 def insert_code(owner_id, code, expires_at, now):
