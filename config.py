@@ -119,6 +119,9 @@ class Config:
     # Webhooks: seconds an endpoint has to answer, and whether it may be a private or loopback address.
     WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
     WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+    # Each process reads which endpoints take which events again at most this often (every join
+    # emits an event): an endpoint added, changed or deleted elsewhere takes effect within it.
+    WEBHOOK_ENDPOINTS_CHECK_SECONDS = env_float("WEBHOOK_ENDPOINTS_CHECK_SECONDS", 1)
     # The first retry waits this long, each next one twice as long (1, 2, 4 ... 32 minutes: 63 in all).
     JOBS_RETRY_SECONDS = env_int("JOBS_RETRY_SECONDS", 60)
     JOBS_CONCURRENCY = env_int("JOBS_CONCURRENCY", 4)

@@ -32,6 +32,7 @@ BENCH_PORT (8077), BENCH_ONLY (only the endpoints whose label contains it), BENC
 runs no job worker), GUNICORN_WORKERS (gunicorn.conf.py's default: 2 × cores + 1).
 """
 
+import contextlib
 import json
 import os
 import secrets
@@ -90,6 +91,12 @@ CODE_OWNER_EVERY = 20  # every 20th user of the first half owns an active referr
 REFERRALS = 100  # the first waiting user referred the next 100
 RECORDS = 1000  # calculator records of the last waiting user
 TOKEN_LIFETIME = timedelta(hours=12)
+WORKER_NICE = 10  # as deploy/titan-worker.service
+JOBS_DRAIN_TIMEOUT = 300  # seconds the worker may take for the jobs a run left
+DUE_JOBS = (
+    "SELECT count(*) FROM procrastinate_jobs"
+    " WHERE status IN ('todo', 'doing') AND (scheduled_at IS NULL OR scheduled_at <= now())"
+)
 
 
 @dataclass(frozen=True)
@@ -283,13 +290,21 @@ def start_gunicorn():
 
 def start_worker():
     """The job worker, as deploy/titan-worker.service runs it (at a lower CPU priority than the web
-    workers): joins queue their welcome mail for it."""
-    return subprocess.Popen(
-        ["nice", "-n", "10", str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", "worker"],
+    workers): joins queue their welcome mail for it.
+
+    With the kernel's autogroup scheduling (Linux's default on desktops and these machines), `nice`
+    only ranks processes within one session: the worker, in a session of its own, would get as much
+    CPU as all the web workers together. Its session's autogroup is lowered as well, as the unit's
+    CPUWeight does under systemd."""
+    process = subprocess.Popen(
+        ["nice", "-n", str(WORKER_NICE), str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", "worker"],
         cwd=ROOT,
         env=environment(),
         start_new_session=True,
     )
+    with contextlib.suppress(OSError):  # no autogroups (or not permitted): `nice` alone is the priority
+        Path(f"/proc/{process.pid}/autogroup").write_text(str(WORKER_NICE))
+    return process
 
 
 def stop(process):
@@ -340,6 +355,24 @@ def run_wrk(scenario, data, engine, duration):
     return summary
 
 
+def wait_for_jobs(engine):
+    """Wait until the worker has done every job due (the joins' mails): the jobs it runs at its low
+    priority while a run lasts take their CPU from that run, and a backlog left over would take it
+    from the next one. Returns how many were left when the run ended and the seconds they took."""
+    if not RUN_WORKER:
+        return 0, 0.0
+    started = time.monotonic()
+    left = None
+    while time.monotonic() - started < JOBS_DRAIN_TIMEOUT:
+        with engine.connect() as connection:
+            due = connection.scalar(text(DUE_JOBS))
+        left = due if left is None else left
+        if not due:
+            return left, time.monotonic() - started
+        time.sleep(0.25)
+    raise SystemExit(f"the worker left {due:,} jobs undone {JOBS_DRAIN_TIMEOUT}s after a run")
+
+
 def measure(scenarios, data, engine):
     """Warm-ups, then ROUNDS rounds of (/healthz, endpoint) pairs; returns the runs by label."""
     warm_up_failed = 0
@@ -347,6 +380,7 @@ def measure(scenarios, data, engine):
         print(f"Warm-up: {WARM_UP}s of each endpoint (unmeasured)")
         for scenario in [HEALTHZ, *scenarios]:
             failed = run_wrk(scenario, data, engine, WARM_UP)["failed"]
+            wait_for_jobs(engine)
             if failed:
                 print(f"  {scenario.label}: {failed} requests failed in the warm-up")
             warm_up_failed += failed
@@ -356,11 +390,16 @@ def measure(scenarios, data, engine):
         for scenario in scenarios:
             healthz = run_wrk(HEALTHZ, data, engine, DURATION)
             endpoint = run_wrk(scenario, data, engine, DURATION)
+            endpoint["jobs_left"], endpoint["drain_s"] = wait_for_jobs(engine)
             ratio = endpoint["rps"] / healthz["rps"]
             rounds[scenario.label].append({"healthz": healthz, "endpoint": endpoint, "ratio": ratio})
             failed = f", {endpoint['failed']} failed" if endpoint["failed"] else ""
             if scenario.creates_codes and endpoint["requests"] > len(data.code_users):
                 failed += f" (more requests than the {len(data.code_users):,} code users: raise BENCH_CODE_USERS)"
+            if endpoint["jobs_left"]:
+                failed += (
+                    f"; the worker did the {endpoint['jobs_left']:,} jobs left in {endpoint['drain_s']:.1f}s after"
+                )
             print(
                 f"  {scenario.label}: {endpoint['rps']:.0f} req/s{failed}"
                 f" (/healthz just before: {healthz['rps']:.0f}) → {ratio:.2f}"
@@ -475,7 +514,8 @@ def main():
         f"{ROUNDS} rounds of {DURATION}s per endpoint (each after a /healthz run; {WARM_UP}s warm-up each), "
         f"{THREADS} wrk threads, {CONNECTIONS} connections, {USERS:,} waiting users; {host['cores']} cores "
         f"({host['cpu']}), {host['memory_gb']} GB, gunicorn {len(memory)} workers"
-        f"{' and the job worker (nice 10)' if RUN_WORKER else ''}, PostgreSQL + Redis + wrk on the same machine"
+        f"{f' and the job worker (nice {WORKER_NICE})' if RUN_WORKER else ''}"
+        ", PostgreSQL + Redis + wrk on the same machine"
     )
     print()
     print_table(rows)

@@ -426,3 +426,17 @@ def test_a_user_the_mirror_lost_is_answered_by_the_database(app, client, mirrore
     mirrored.hdel(names["codes"], codes[1])
     mirrored.zrem(names["rank"], ranking.member(User.query.filter_by(invite_code=codes[2]).one().id))
     assert positions(client, codes) == [1, 2, 3]
+
+
+def test_a_member_not_yet_in_the_ranking_set_is_added_and_answered_from_it(app, mirrored):
+    """A job may read a member before the request that added them has mirrored them (it does so
+    after its commit): the standing adds the entry and answers from Redis, not from a count."""
+    clients = [app.test_client() for _ in range(3)]
+    for number, client in enumerate(clients, 1):
+        join(client, f"user{number}@example.com")
+    second = User.query.filter_by(email="user2@example.com").one()
+    mirrored.zrem(ranking.keys()["rank"], ranking.member(second.id))
+    body, seen = count_queries(app, lambda: clients[1].get("/api/user/").get_json())
+    assert (body["wait_list_position"], body["total_registered"]) == (2, 3)
+    assert mirrored.zscore(ranking.keys()["rank"], ranking.member(second.id)) is not None
+    assert len(seen) == 1  # the member; neither their position nor the total counted in the database

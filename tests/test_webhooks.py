@@ -195,6 +195,60 @@ def test_a_refused_change_emits_nothing(hooks_app, admin_headers):
     assert len(responses.calls) == 1 and db.session.query(WebhookDelivery).count() == 1
 
 
+@responses.activate
+def test_each_worker_reads_the_endpoints_again_within_the_check_window(make_app, monkeypatch):
+    """Every join emits an event, so a worker keeps a copy of the endpoints: a change made through
+    this worker is seen at once, one made on another worker within WEBHOOK_ENDPOINTS_CHECK_SECONDS."""
+    from titan.auth.users import create_admin
+    from titan.webhooks import events
+
+    responses.add(responses.POST, TARGET, status=200)
+    clock = [1000.0]
+    monkeypatch.setattr(events.time, "monotonic", lambda: clock[0])
+    settings = {"WEBHOOKS_ALLOW_PRIVATE": True, "EMAIL_CONFIRMATION": False, "WEBHOOK_ENDPOINTS_CHECK_SECONDS": 5}
+    worker_a, worker_b = make_app(**settings), make_app(**settings)
+    with worker_a.app_context():
+        create_admin("hooks-admin@example.com", PASSWORD)
+    client_a, client_b = worker_a.test_client(), worker_b.test_client()
+    token = client_a.post("/api/v1/auth/token", data={"username": "hooks-admin@example.com", "password": PASSWORD})
+    headers = {"Authorization": f"Bearer {token.get_json()['access_token']}"}
+
+    def deliveries():
+        with worker_a.app_context():
+            return db.session.query(WebhookDelivery).count()
+
+    assert client_a.post("/api/join/", json={"email": "a1@example.com"}).status_code == 201  # A reads: none
+    assert client_b.post("/api/join/", json={"email": "b1@example.com"}).status_code == 201  # B reads: none
+    hook = register(client_a, headers)
+    client_a.post("/api/join/", json={"email": "a2@example.com"})  # A's own change: seen at once
+    assert deliveries() == 1  # a2's waitlist.joined, delivered
+    client_b.post("/api/join/", json={"email": "b2@example.com"})  # within B's window: not yet
+    assert deliveries() == 1
+    clock[0] += 5
+    client_b.post("/api/join/", json={"email": "b3@example.com"})
+    assert deliveries() == 2
+
+    # Deleted on A while B's copy still names it: B's join goes through and records nothing for it.
+    assert client_a.delete(f"{HOOKS}{hook['id']}", headers=headers).status_code == 204
+    assert client_b.post("/api/join/", json={"email": "b4@example.com"}).status_code == 201
+    assert deliveries() == 0  # the endpoint's deliveries went with it
+    # Disabled, or no longer taking the event, on A: the same.
+    hook = register(client_a, headers)
+    clock[0] += 5
+    client_b.post("/api/join/", json={"email": "b6@example.com"})
+    assert deliveries() == 1
+    client_a.patch(f"{HOOKS}{hook['id']}", headers=headers, json={"events": ["waitlist.admitted"]})
+    client_b.post("/api/join/", json={"email": "b7@example.com"})
+    client_a.patch(f"{HOOKS}{hook['id']}", headers=headers, json={"events": ["waitlist.joined"], "is_active": False})
+    client_b.post("/api/join/", json={"email": "b8@example.com"})
+    assert deliveries() == 1
+    assert [json.loads(call.request.body)["data"]["email"] for call in responses.calls] == [
+        "a2@example.com",
+        "b3@example.com",
+        "b6@example.com",
+    ]
+
+
 class FlakyReceiver:
     """A local webhook receiver that answers 500 to the first `failures` deliveries, then 200."""
 

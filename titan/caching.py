@@ -40,7 +40,11 @@ class ResilientRedisCache(RedisCache):
         return self._safely(False, super().delete, key)
 
     def delete_many(self, *keys):
-        return self._safely([], super().delete_many, *keys)
+        """One DEL (cachelib's own asks EXISTS of each key afterwards: a round trip per key)."""
+        if not keys:
+            return []
+        deleted = self._safely(None, self._write_client.delete, *(self._get_prefix() + key for key in keys))
+        return [] if deleted is None else list(keys)
 
     def clear(self):
         return self._safely(False, super().clear)

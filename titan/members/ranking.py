@@ -138,8 +138,16 @@ def standing(user):
             elif rank is not None:
                 return Standing(rank + 1, int(total or 0))
             else:
-                log.warning("user %s missing from the ranking set; re-adding", user.id)
-                client.zadd(names["rank"], {member(user.id): user.id - user.waitlist_boost})
+                # Most often a job reading a member who just joined, before the request that added
+                # them has mirrored them (it does so right after its commit); else a lost entry.
+                # Either way the entry is added here (NX: a newer score stays), and Redis answers.
+                log.info("user %s not in the ranking set yet; adding", user.id)
+                pipe = client.pipeline(transaction=False)
+                pipe.zadd(names["rank"], {member(user.id): user.id - user.waitlist_boost}, nx=True)
+                pipe.zrank(names["rank"], member(user.id))
+                pipe.get(names["total"])
+                _, rank, total = pipe.execute()
+                return Standing(rank + 1, int(total or 0))
     return Standing(database_position(user) if waiting else None, database_total())
 
 

@@ -31,16 +31,46 @@ class DeliveryFailed(Exception):
     """The endpoint did not take the event (the worker retries)."""
 
 
+ACTIVE_ENDPOINTS = select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.is_active)
+ENDPOINTS_COPY = "titan_webhook_endpoints"
+
+
+def active_endpoints():
+    """This process's copy of the active endpoints and their events, read again when older than
+    WEBHOOK_ENDPOINTS_CHECK_SECONDS: every join emits an event, and most installations have no
+    endpoint at all, so the query is not asked per event. A change made in this process drops the
+    copy at its commit (`forget_endpoints`); one made elsewhere is seen within the window."""
+    read_at, endpoints = current_app.extensions.get(ENDPOINTS_COPY, (None, ()))
+    now = time.monotonic()
+    if read_at is None or now - read_at >= current_app.config["WEBHOOK_ENDPOINTS_CHECK_SECONDS"]:
+        endpoints = tuple((row.id, frozenset(row.events)) for row in db.session.execute(ACTIVE_ENDPOINTS))
+        current_app.extensions[ENDPOINTS_COPY] = (now, endpoints)
+    return endpoints
+
+
+def forget_endpoints():
+    current_app.extensions.pop(ENDPOINTS_COPY, None)
+
+
 def subscribers(event_type):
-    """Ids of the active endpoints that take `event_type` (one small query; no endpoints, no work)."""
-    rows = db.session.execute(select(WebhookEndpoint.id, WebhookEndpoint.events).where(WebhookEndpoint.is_active))
-    return [row.id for row in rows if event_type in row.events]
+    """Ids of the active endpoints that take `event_type`, as this process last read them."""
+    return [endpoint_id for endpoint_id, events in active_endpoints() if event_type in events]
 
 
 def emit(event_type, data):
     """Record `event_type` with `data` for every endpoint that takes it; `data` may be a callable,
     called only when some endpoint does (building it can cost a query)."""
     endpoint_ids = subscribers(event_type)
+    if not endpoint_ids:
+        return
+    # The copy may be older than a change made elsewhere: the database says which endpoints still
+    # take the event, and FOR KEY SHARE keeps them from being deleted before this transaction ends.
+    rows = db.session.execute(
+        ACTIVE_ENDPOINTS.where(WebhookEndpoint.id.in_(endpoint_ids))
+        .order_by(WebhookEndpoint.id)
+        .with_for_update(read=True, key_share=True)
+    )
+    endpoint_ids = [row.id for row in rows if event_type in row.events]
     if not endpoint_ids:
         return
     payload = data() if callable(data) else data

@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 
 from titan.common.exceptions import NotFound
 from titan.common.pagination import paginate
-from titan.common.transactions import commit
+from titan.common.transactions import after_commit, commit
 from titan.extensions import db
+from titan.webhooks.events import forget_endpoints
 from titan.webhooks.models import WebhookDelivery, WebhookEndpoint
 from titan.webhooks.targets import check_target
 
@@ -20,6 +21,7 @@ def create_endpoint(url, events, description=""):
         url=url, events=sorted(set(events)), description=description, secret=SECRET_PREFIX + secrets.token_hex(24)
     )
     db.session.add(endpoint)
+    after_commit(forget_endpoints)
     commit()
     return endpoint
 
@@ -45,12 +47,14 @@ def update_endpoint(endpoint_id, changes):
     for field in ("is_active", "description"):
         if field in changes:
             setattr(endpoint, field, changes[field])
+    after_commit(forget_endpoints)
     commit()
     return endpoint
 
 
 def delete_endpoint(endpoint_id):
     db.session.delete(endpoint_by_id(endpoint_id))
+    after_commit(forget_endpoints)
     commit()
 
 
