@@ -32,6 +32,7 @@ from sqlalchemy.sql.dml import Delete, Insert, Update
 
 from titan.common.contacts import email_identity
 from titan.common.exceptions import NotFound
+from titan.common.transactions import read_only
 from titan.common.types import utcnow
 from titan.extensions import cache, db
 from titan.members.models import CODE_ACTIVE, ReferralCode, User
@@ -76,7 +77,9 @@ def lookup_code_by_email(email):
 
 
 def entry_from_database(identity):
-    """One query: the user's invite code and their active code (at most one: a unique index)."""
+    """One query (no transaction around it): the user's invite code and their active code (at
+    most one: a unique index)."""
+    read_only()
     row = db.session.execute(LOOKUP, {"identity": identity}).first()
     if row is None:
         return UNKNOWN
