@@ -362,15 +362,18 @@ def wait_for_jobs(engine):
     if not RUN_WORKER:
         return 0, 0.0
     started = time.monotonic()
-    left = None
-    while time.monotonic() - started < JOBS_DRAIN_TIMEOUT:
-        with engine.connect() as connection:
-            due = connection.scalar(text(DUE_JOBS))
-        left = due if left is None else left
-        if not due:
-            return left, time.monotonic() - started
+    left = due = due_jobs(engine)
+    while due:
+        if time.monotonic() - started > JOBS_DRAIN_TIMEOUT:
+            raise SystemExit(f"the worker left {due:,} jobs undone {JOBS_DRAIN_TIMEOUT}s after a run")
         time.sleep(0.25)
-    raise SystemExit(f"the worker left {due:,} jobs undone {JOBS_DRAIN_TIMEOUT}s after a run")
+        due = due_jobs(engine)
+    return left, time.monotonic() - started
+
+
+def due_jobs(engine):
+    with engine.connect() as connection:
+        return connection.scalar(text(DUE_JOBS))
 
 
 def measure(scenarios, data, engine):
