@@ -3,7 +3,9 @@
 1. Recreates the database named by BENCH_DATABASE_URL, migrates it, loads the demo data and
    BENCH_USERS waiting users (set-based), and shapes them, set-based too: every 20th user of the
    first half owns an active referral code (2,500 at 100,000 users), the first one has referred
-   the next 100, the last one has 1,000 calculator records, and the rest of the second half (up to
+   the next 100, the last one has 1,000 calculator records (among 100 each of the first 1,000
+   users, so that theirs are a small part of the ledger, as in a live service, and the planner's
+   statistics stay true while the run adds records), and the rest of the second half (up to
    BENCH_CODE_USERS) create referral codes during the run. A bench admin with credits runs the
    calculator. Access tokens are issued in-process (valid for 12 hours); the Redis keys under the
    bench prefix are cleared and the waitlist mirror rebuilt.
@@ -90,6 +92,7 @@ P99_LIMIT_MS = 50
 CODE_OWNER_EVERY = 20  # every 20th user of the first half owns an active referral code
 REFERRALS = 100  # the first waiting user referred the next 100
 RECORDS = 1000  # calculator records of the last waiting user
+LEDGER_USERS, LEDGER_RECORDS = 1000, 100  # the rest of the ledger: 100 records each of the first 1,000 users
 TOKEN_LIFETIME = timedelta(hours=12)
 WORKER_NICE = 10  # as deploy/titan-worker.service
 JOBS_DRAIN_TIMEOUT = 300  # seconds the worker may take for the jobs a run left
@@ -178,6 +181,10 @@ SHAPE = [
     """INSERT INTO records (user_id, operation_id, amount, user_balance, operation_response, created_at)
        SELECT :first + :users, :operation, 1, 100000 - i, (i + 2)::text, now() - (:records - i) * interval '1 minute'
        FROM generate_series(1, :records) AS i""",
+    # The rest of the ledger.
+    """INSERT INTO records (user_id, operation_id, amount, user_balance, operation_response, created_at)
+       SELECT :first + 1 + i / :ledger_records, :operation, 1, 100000, '3', now() - i * interval '1 second'
+       FROM generate_series(0, :ledger_users * :ledger_records - 1) AS i""",
     "ANALYZE users",
     "ANALYZE referral_codes",
     "ANALYZE records",
@@ -221,6 +228,8 @@ def prepare_data(workdir):
             "boost": BOOST,
             "operation": operation_id,
             "records": RECORDS,
+            "ledger_users": LEDGER_USERS,
+            "ledger_records": LEDGER_RECORDS,
         }
         for statement in SHAPE:
             db.session.execute(text(statement), {k: v for k, v in parameters.items() if f":{k}" in statement})

@@ -3,14 +3,14 @@ with refund, admin credits."""
 
 import functools
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import String, bindparam, func, insert, select, update
 
 from titan.calculator.arithmetic import answer
 from titan.calculator.models import Operation, Record
 from titan.common.exceptions import Conflict, NotFound, PaymentRequired
 from titan.common.pagination import contains_any, counted, dumped_page, iso, ordered, paginate
 from titan.common.transactions import commit
-from titan.common.types import utcnow
+from titan.common.types import UTCDateTime, utcnow
 from titan.extensions import db
 from titan.members.models import User
 
@@ -37,44 +37,77 @@ def list_operations(sort_by, direction, page, per_page, search=None):
     return paginate(ordered(statement, OPERATION_SORT_COLUMNS[sort_by], direction, Operation.id), page, per_page)
 
 
-def charge(user_id, cost):
-    """Take `cost` credits in one statement: concurrent charges queue on the user's row and each
-    sees the balance the previous one left, so credits are never spent twice. Returns the new
-    balance; raises PaymentRequired if the balance is below the cost."""
-    balance = db.session.execute(
-        update(User)
-        .where(User.id == user_id, User.balance >= cost)
-        .values(balance=User.balance - cost)
-        .returning(User.balance),
-        execution_options={"synchronize_session": False},
-    ).scalar_one_or_none()
-    if balance is None:
+# Taking an operation's cost: concurrent charges queue on the user's row and each sees the
+# balance the previous one left, so credits are never spent twice; no row when the balance is short.
+# (Parameters named like a column of `users` would become SET clauses of this UPDATE: none is.)
+TAKE_COST = (
+    update(User)
+    .where(User.id == bindparam("user_id"), User.balance >= bindparam("cost"))
+    .values(balance=User.balance - bindparam("cost"))
+    .returning(User.balance)
+)
+CHARGED_RECORD_COLUMNS = ("user_id", "operation_id", "amount", "user_balance", "operation_response", "created_at")
+CHARGED_RECORD_VALUES = (
+    bindparam("user_id"),
+    bindparam("operation_id"),
+    bindparam("cost"),
+    bindparam("balance"),
+    bindparam("response", type_=String),
+    bindparam("charged_at", type_=UTCDateTime()),
+)
+RECORD_CHARGED = (
+    insert(Record)
+    .values(dict(zip(CHARGED_RECORD_COLUMNS, CHARGED_RECORD_VALUES, strict=True)))
+    .returning(Record.id, Record.user_balance)
+)
+# PostgreSQL: the UPDATE feeds the INSERT, so the row lock is held for one statement and the commit.
+CHARGE_AND_RECORD = (
+    insert(Record)
+    .from_select(
+        CHARGED_RECORD_COLUMNS,
+        select(*CHARGED_RECORD_VALUES[:3], TAKE_COST.cte("charged").c.balance, *CHARGED_RECORD_VALUES[4:]),
+    )
+    .returning(Record.id, Record.user_balance)
+)
+
+
+def charge(user_id, operation, response):
+    """Take the operation's cost from the user's balance and record `response`, all or nothing:
+    one statement on PostgreSQL; elsewhere (SQLite, which locks the whole database for a write
+    anyway) the UPDATE, then the INSERT. Returns (record id, balance after); raises
+    PaymentRequired if the balance is below the cost."""
+    parameters = {
+        "user_id": user_id,
+        "operation_id": operation.id,
+        "cost": operation.cost,
+        "response": response,
+        "charged_at": utcnow(),
+    }
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        charged = connection.execute(CHARGE_AND_RECORD, parameters).one_or_none()
+    else:
+        parameters["balance"] = connection.execute(TAKE_COST, parameters).scalar_one_or_none()
+        charged = None if parameters["balance"] is None else connection.execute(RECORD_CHARGED, parameters).one()
+    if charged is None:
         raise PaymentRequired("insufficient_balance", INSUFFICIENT_BALANCE)
-    return balance
+    return charged
 
 
-def perform_operation(user_id, operation_id, operator1, operator2=None):
-    """Answer the operation, charge its cost and record it, all or nothing."""
+def perform_operation(user, operation_id, operator1, operator2=None):
+    """Answer the operation, charge `user` its cost and record it, all or nothing."""
     operation = db.session.get(Operation, operation_id)
     if operation is None:
         raise NotFound("operation_not_found", "Operation not found")
-    # Cheap early refusal, so a user who cannot pay never makes us call random.org; `charge`
-    # below is what actually guarantees the balance.
-    if db.session.scalar(select(User.balance).where(User.id == user_id)) < operation.cost:
+    # Cheap early refusal by the balance read with the request's token, so a user who cannot pay
+    # never makes us call random.org; `charge` below is what actually guarantees the balance.
+    if user.balance < operation.cost:
         raise PaymentRequired("insufficient_balance", INSUFFICIENT_BALANCE)
     # Answer before charging: a bad operand or a failing random.org costs nothing.
     response = answer(operation.type, operator1, operator2)
-    balance = charge(user_id, operation.cost)
-    record = Record(
-        user_id=user_id,
-        operation_id=operation.id,
-        amount=operation.cost,
-        user_balance=balance,
-        operation_response=response,
-    )
-    db.session.add(record)
+    record_id, balance = charge(user.id, operation, response)
     commit()
-    return {"record_id": record.id, "user_balance": balance, "operation_response": response}
+    return {"record_id": record_id, "user_balance": balance, "operation_response": response}
 
 
 # The records list: Core statements (no ORM objects), dumped as RecordSchema dumps a record.

@@ -102,7 +102,7 @@ class Records(MethodView):
         402 "insufficient balance" when the balance is below the cost. A request that fails charges
         nothing; concurrent requests never spend the same credits twice.
         """
-        return ledger.perform_operation(current_user.id, **data)
+        return ledger.perform_operation(current_user, **data)
 
 
 @blp.route(
