@@ -84,6 +84,7 @@ PORT = int(os.environ.get("BENCH_PORT", "8077"))
 ONLY = os.environ.get("BENCH_ONLY", "")
 RUN_WORKER = os.environ.get("BENCH_WORKER", "1") == "1"
 BASE = f"http://127.0.0.1:{PORT}"
+FLOOR_BASE = f"http://127.0.0.1:{PORT + 1}"
 WRK_SCRIPTS = ROOT / "bench" / "wrk"
 RESULTS = ROOT / "bench" / "results"
 BENCH_EMAIL = "bench-calculator@example.com"
@@ -110,6 +111,7 @@ class Scenario:
     target: float | None  # the least ratio to /healthz (docs/contract.md §7); None: no target
     token: str | None = None  # whose access token the script sends (WRK_TOKEN)
     creates_codes: bool = False  # the code-creating users' codes are deleted before each run
+    floor: bool = False  # served by bench/join_floor.py, not Titan: shown for comparison, no targets
 
 
 HEALTHZ = Scenario("GET /healthz", "get.lua", "/healthz", None)
@@ -129,6 +131,7 @@ SCENARIOS = [
     Scenario("POST /api/v1/referral-codes", "create_code.lua", "/", 0.15, creates_codes=True),
     Scenario("POST /api/join/", "join.lua", "/", 0.25),
     Scenario("POST /api/join/{code}/", "join_with_code.lua", "/", 0.2),
+    Scenario("POST /api/join/ (floor: bench/join_floor.py)", "join.lua", "/", None, floor=True),
     Scenario("POST /api/v1/records", "records.lua", "/", None, token="calculator"),
 ]
 
@@ -297,6 +300,24 @@ def start_gunicorn():
     raise SystemExit("gunicorn did not become ready")
 
 
+def start_floor():
+    """The bare join handler (bench/join_floor.py) under the same gunicorn settings, beside Titan."""
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "bench.join_floor:app"],
+        cwd=ROOT,
+        env={**environment(), "GUNICORN_BIND": FLOOR_BASE.removeprefix("http://")},
+        start_new_session=True,
+    )
+    for _ in range(100):
+        try:
+            requests.get(FLOOR_BASE, timeout=1)
+            return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    stop(process)
+    raise SystemExit("the join floor's gunicorn did not start")
+
+
 def start_worker():
     """The job worker, as deploy/titan-worker.service runs it (at a lower CPU priority than the web
     workers): joins queue their welcome mail for it.
@@ -350,7 +371,7 @@ def run_wrk(scenario, data, engine, duration):
     if scenario.token:
         env["WRK_TOKEN"] = data.tokens[scenario.token]
     command = ["wrk", "-t", str(THREADS), "-c", str(CONNECTIONS), "-d", f"{duration}s", "--timeout", "10s"]
-    url = BASE + scenario.path.format(referrer_id=data.referrer_id)
+    url = (FLOOR_BASE if scenario.floor else BASE) + scenario.path.format(referrer_id=data.referrer_id)
     result = subprocess.run(
         [*command, "-s", str(WRK_SCRIPTS / scenario.script), url],
         env=env,
@@ -419,8 +440,9 @@ def measure(scenarios, data, engine):
     return rounds, warm_up_failed
 
 
-def summarise(label, runs, ratios, target):
-    """One table row: medians over the runs, failures summed, the targets checked."""
+def summarise(label, runs, ratios, target, floor=False):
+    """One table row: medians over the runs, failures summed, the targets checked (`floor`: the
+    bare join handler's row, which has none)."""
     row = {
         "endpoint": label,
         "rps": statistics.median(run["rps"] for run in runs),
@@ -435,6 +457,7 @@ def summarise(label, runs, ratios, target):
     }
     row["ratio_met"] = target is None or row["ratio"] >= target
     row["p99_met"] = row["p99_ms"] < P99_LIMIT_MS
+    row["floor"] = floor
     return row
 
 
@@ -465,10 +488,11 @@ def print_table(rows):
             else f"{row['ratio_min']:.2f}–{row['ratio_max']:.2f}"
         )
         target = "" if row["target"] is None else f"≥ {row['target']} {'✓' if row['ratio_met'] else '✗'}"
+        p99 = "" if row["floor"] else ("✓" if row["p99_met"] else "✗")
         latencies = " | ".join(f"{row[f'{p}_ms']:.1f}" for p in ("p50", "p95", "p99"))
         print(
             f"| {row['endpoint']} | {row['rps']:.0f} | {latencies} | {row['failed']} | {row['ratio']:.2f} | {spread}"
-            f" | {target} | {'✓' if row['p99_met'] else '✗'} |"
+            f" | {target} | {p99} |"
         )
 
 
@@ -492,10 +516,11 @@ def main():
     print(f"Preparing {DATABASE_URL.rsplit('/', 1)[1]} with {USERS:,} waiting users ...")
     workdir = Path(tempfile.mkdtemp(prefix="titan-bench-"))
     engine = create_engine(DATABASE_URL)
-    gunicorn = worker = None
+    gunicorn = worker = floor = None
     try:
         data = prepare_data(workdir)
         gunicorn = start_gunicorn()
+        floor = start_floor() if any(scenario.floor for scenario in scenarios) else None
         worker = start_worker() if RUN_WORKER else None
         gunicorn_workers = len(worker_memory_mb(gunicorn.pid))
         print(
@@ -505,7 +530,7 @@ def main():
         rounds, warm_up_failed = measure(scenarios, data, engine)
         memory = worker_memory_mb(gunicorn.pid)
     finally:
-        for process in (worker, gunicorn):
+        for process in (worker, floor, gunicorn):
             if process is not None:
                 stop(process)
         engine.dispose()
@@ -516,10 +541,11 @@ def main():
     for scenario in scenarios:
         pairs = rounds[scenario.label]
         runs, ratios = [pair["endpoint"] for pair in pairs], [pair["ratio"] for pair in pairs]
-        rows.append(summarise(scenario.label, runs, ratios, scenario.target))
+        rows.append(summarise(scenario.label, runs, ratios, scenario.target, scenario.floor))
     largest = max(memory.values())
     failed = sum(row["failed"] for row in rows) + warm_up_failed
-    met = all(row["ratio_met"] and row["p99_met"] for row in rows) and largest < MEMORY_LIMIT_MB
+    titan_rows = [row for row in rows if not row["floor"]]
+    met = all(row["ratio_met"] and row["p99_met"] for row in titan_rows) and largest < MEMORY_LIMIT_MB
 
     print()
     print(
@@ -539,7 +565,7 @@ def main():
     )
     if failed:
         print(f"{failed} requests failed" + (f" ({warm_up_failed} in warm-ups)" if warm_up_failed else ""))
-    missed = [row["endpoint"] for row in rows if not (row["ratio_met"] and row["p99_met"])]
+    missed = [row["endpoint"] for row in titan_rows if not (row["ratio_met"] and row["p99_met"])]
     if missed:
         print("Missed: " + ", ".join(missed))
 
