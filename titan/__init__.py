@@ -108,7 +108,7 @@ def register_extensions(app):
 
 def register_blueprints(app):
     from titan.auth.routes import blp as auth_blp
-    from titan.auth.routes import users_blp
+    from titan.auth.user_routes import blp as users_blp
     from titan.calculator.routes import blp as calculator_blp
     from titan.converters import CodeConverter
     from titan.health import blp as health_blp

@@ -1,16 +1,16 @@
+"""The `/api/v1/auth` routes: registration, tokens, phone sign-in, emailed links and passwords."""
+
 from flask import current_app, jsonify
-from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 
-from titan.api import ID, Blueprint, path_parameter
-from titan.auth import activation, addresses, credentials, login, phone, privacy, registration, tokens, users
+from titan.api import Blueprint
+from titan.auth import activation, addresses, credentials, login, phone, registration, tokens
+from titan.auth.examples import ACCESS_TOKEN, LINK_TOKEN, REFRESH_TOKEN, REGISTER, TOKENS, USER
 from titan.auth.schemas import (
     AcceptedSchema,
     ActivateSchema,
-    DeleteAccountSchema,
     EmailConfirmedSchema,
     EmailRequestSchema,
-    ExportSchema,
     LinkTokenSchema,
     LogoutRequestSchema,
     MessageSchema,
@@ -23,62 +23,15 @@ from titan.auth.schemas import (
     RegisterSchema,
     TokenRequestSchema,
     TokenSchema,
-    UserDetailSchema,
-    UserListArgsSchema,
     UserSchema,
-    UserUpdateSchema,
     VerifyRequestSchema,
     VerifyResultSchema,
 )
 from titan.common.guards import auth_required
-from titan.common.pagination import page_schema
 from titan.extensions import limiter
 from titan.limits import configured, phone_key, shared_limit
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts, tokens and phone login.")
-users_blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Profiles and, for admins, all users.")
-
-# Examples (docs only): Ada, user 42, referred by user 7 (`K7M2QX9D`), signs up, in and out.
-ACCESS_TOKEN = (
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0eXBlIjoiYWNjZXNzIiwic3ViIjoiNDIiLCJleHAiOjE3OTYzMDAyNjZ9"
-    ".JDuYq7lb-avtVRMEx_py9-z9KiaPbtFYY3AOu6SLlwA"
-)
-REFRESH_TOKEN = (
-    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0eXBlIjoicmVmcmVzaCIsInN1YiI6IjQyIiwiZXhwIjoxNzk3NTA4OTY2fQ"
-    ".FuS0H9IelB-zRsiKdfsNAf_CZi6zxb-tm7bBTOcIcZA"
-)
-LINK_TOKEN = "eyJ1Ijo0MiwiYSI6ImFkYUBleGFtcGxlLmNvbSJ9.aTBq2w.Mm2XxzaclqWLHngJc5rZi3WQ3BY"
-TOKENS = {"access_token": ACCESS_TOKEN, "refresh_token": REFRESH_TOKEN, "token_type": "Bearer", "expires_in": 900}
-USER = {
-    "id": 42,
-    "email": "ada@example.com",
-    "email_confirmed": True,
-    "show_on_leaderboard": True,
-    "pending_email": None,
-    "phone": None,
-    "username": "ada",
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "company": None,
-    "location": None,
-    "avatar_url": None,
-    "invite_code": "H8FJXHKR",
-    "referred_by_id": 7,
-    "referral_count": 3,
-    "waitlist_status": None,
-    "balance": 2500,
-    "is_admin": False,
-    "is_active": True,
-    "created_at": "2026-11-02T09:14:27+00:00",
-}
-REGISTER = {
-    "email": "ada@example.com",
-    "password": "correct-horse-42",
-    "username": "ada",
-    "first_name": "Ada",
-    "last_name": "Lovelace",
-    "referral_code": "K7M2QX9D",
-}
 
 
 @blp.route("/register", methods=["POST"])
@@ -316,158 +269,3 @@ def change_password(data):
     `errors.json.current_password`.
     """
     return credentials.change_password(current_user, data["current_password"], data["new_password"])
-
-
-@users_blp.route("/me")
-class Me(MethodView):
-    @auth_required()
-    @users_blp.response(200, UserSchema, example=USER)
-    def get(self):
-        """The signed-in user.
-
-        Your profile as `PATCH` changes it; `balance` is your calculator balance in credits.
-        """
-        return current_user
-
-    @auth_required()
-    @users_blp.arguments(UserUpdateSchema, example={"first_name": "Augusta Ada", "email": "ada@lovelace.example.com"})
-    @users_blp.response(
-        200, UserSchema, example={**USER, "first_name": "Augusta Ada", "pending_email": "ada@lovelace.example.com"}
-    )
-    @users_blp.alt_response(409, response="CONFLICT", description="Email or username already taken.")
-    def patch(self, changes):
-        """Change your profile, or set who invited you (`invited_by_code`, once).
-
-        A new `email` is kept in `pending_email` until the link mailed to it is used; the current
-        address stays, and gets a notice. The new address must be free now and when confirmed.
-        """
-        return users.update_profile(current_user, changes)
-
-    @auth_required()
-    @users_blp.arguments(DeleteAccountSchema, required=False, example={"password": "correct-horse-42"})
-    @users_blp.response(204)
-    @users_blp.alt_response(
-        202,
-        schema=AcceptedSchema,
-        description="A deletion link was mailed.",
-        example={"detail": "Check your email to confirm the deletion."},
-    )
-    def delete(self, data):
-        """Erase your personal data.
-
-        Email, phone, names, password and profile go; every token and code is revoked and you leave
-        the waitlist. Your ledger stays, anonymised; referrals you made stay
-        counted. The address can join again later as a new person.
-
-        Send your `password`. Without a password: a first call with an address on the account
-        mails a deletion link (202); send its `token` (or open the link) to confirm.
-        """
-        if not privacy.request_deletion(current_user, data.get("password"), data.get("token")):
-            return jsonify({"detail": "Check your email to confirm the deletion."}), 202
-        return None
-
-
-@users_blp.route("/me/export")
-@auth_required()
-@users_blp.response(
-    200,
-    ExportSchema,
-    example={
-        "profile": {
-            "id": 42,
-            "email": "ada@example.com",
-            "pending_email": None,
-            "email_confirmed_at": "2026-11-02T09:16:03+00:00",
-            "phone": None,
-            "username": "ada",
-            "first_name": "Ada",
-            "last_name": "Lovelace",
-            "company": None,
-            "location": None,
-            "avatar_url": None,
-            "invite_code": "H8FJXHKR",
-            "signup_code": "K7M2QX9D",
-            "waitlist_status": None,
-            "joined_waitlist_at": None,
-            "admitted_at": None,
-            "balance": 2495,
-            "is_admin": False,
-            "mail_opt_out": False,
-            "created_at": "2026-11-02T09:14:27+00:00",
-        },
-        "waitlist": None,
-        "referred_by": {"id": 7, "invite_code": "K7M2QX9D"},
-        "referred": [{"id": 57, "username": "grace", "joined_at": "2026-11-20T18:02:11+00:00", "counted": True}],
-        "referral_codes": [
-            {
-                "code": "SE65ZTX3",
-                "status": "active",
-                "expires_at": "2027-06-30T23:59:59+00:00",
-                "created_at": "2026-11-03T10:00:00+00:00",
-            }
-        ],
-        "records": [
-            {
-                "id": 311,
-                "operation": "division",
-                "amount": 5,
-                "user_balance": 2495,
-                "operation_response": "2.5",
-                "created_at": "2026-11-04T08:30:00+00:00",
-                "deleted_at": None,
-            }
-        ],
-        "exported_at": "2026-12-03T12:07:08+00:00",
-    },
-)
-def export_me():
-    """Everything Titan stores about you.
-
-    Profile, waitlist standing, who referred you and whom you referred, your referral codes, your
-    records and balance: what a data-access request asks for.
-    """
-    return privacy.export(current_user)
-
-
-@users_blp.route("/")
-@auth_required(admin=True)
-@users_blp.arguments(UserListArgsSchema, location="query")
-@users_blp.response(
-    200, page_schema(UserSchema), example={"items": [USER], "total": 1250, "page": 1, "per_page": 20, "pages": 63}
-)
-def list_users(args):
-    """All users (admins only).
-
-    `search` matches email, phone, username or invite code; the list is paged and sorted by
-    `sort_by` and `direction` (by id by default).
-    """
-    return users.list_users(**args)
-
-
-@users_blp.route(f"/<{ID}:user_id>", parameters=[path_parameter("user_id", "The user's id.")])
-@auth_required()
-@users_blp.response(
-    200,
-    UserDetailSchema,
-    example={
-        **USER,
-        "invited": [
-            {
-                "id": 57,
-                "username": "grace",
-                "phone": None,
-                "email": "grace@example.com",
-                "created_at": "2026-11-20T18:02:11+00:00",
-            }
-        ],
-    },
-)
-@users_blp.alt_response(403, response="FORBIDDEN", description="Someone else's account, and you are not an admin.")
-@users_blp.alt_response(404, response="NOT_FOUND", description="No such user (admins only: others get 403).")
-def user_detail(user_id):
-    """A user with the people they invited: for the user themself or an admin.
-
-    `invited` lists the 100 most recent invitees, newest first; all of them are in
-    `GET /api/v1/referrals/{referrer_id}`.
-    """
-    return users.user_detail(user_id, current_user)
