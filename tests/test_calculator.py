@@ -10,6 +10,7 @@ from sqlalchemy import event, func, select
 
 from titan.calculator import ledger
 from titan.calculator.models import Operation, Record
+from titan.common.exceptions import PaymentRequired
 from titan.demo.calculator import ensure_demo_users
 from titan.extensions import db
 from titan.members.models import User
@@ -214,6 +215,24 @@ def test_insufficient_balance_answers_402_and_records_nothing(calculate, user):
     assert calculate("square_root", 9).get_json()["user_balance"] == 0
     assert calculate("addition", 1, 1).status_code == 402
     assert balance_of(user.id) == 0 and records_of(user.id) == 1
+
+
+def test_the_charge_itself_refuses_a_short_balance(app, user, operation_ids):
+    """What guarantees the balance when the early refusal passes on a balance spent meanwhile (a
+    concurrent request): the charge takes nothing and records nothing."""
+    multiplication = db.session.get(Operation, operation_ids["multiplication"])
+    set_balance(user, 4)
+    with pytest.raises(PaymentRequired):
+        ledger.charge(user.id, multiplication, "6")
+    db.session.rollback()
+    assert balance_of(user.id) == 4 and records_of(user.id) == 0
+
+    set_balance(user, 5)
+    record_id, balance = ledger.charge(user.id, multiplication, "6")
+    db.session.commit()
+    record = db.session.get(Record, record_id)
+    assert balance == 0 == balance_of(user.id)
+    assert (record.user_id, record.amount, record.user_balance, record.operation_response) == (user.id, 5, 0, "6")
 
 
 # --- random.org --------------------------------------------------------------------------------

@@ -46,27 +46,26 @@ TAKE_COST = (
     .values(balance=User.balance - bindparam("cost"))
     .returning(User.balance)
 )
-CHARGED_RECORD_COLUMNS = ("user_id", "operation_id", "amount", "user_balance", "operation_response", "created_at")
-CHARGED_RECORD_VALUES = (
-    bindparam("user_id"),
-    bindparam("operation_id"),
-    bindparam("cost"),
-    bindparam("balance"),
-    bindparam("response", type_=String),
-    bindparam("charged_at", type_=UTCDateTime()),
-)
-RECORD_CHARGED = (
-    insert(Record)
-    .values(dict(zip(CHARGED_RECORD_COLUMNS, CHARGED_RECORD_VALUES, strict=True)))
-    .returning(Record.id, Record.user_balance)
-)
+
+
+def charged_record(balance):
+    """The new record's columns: the balance after the charge comes from `balance`."""
+    return {
+        "user_id": bindparam("user_id"),
+        "operation_id": bindparam("operation_id"),
+        "amount": bindparam("cost"),
+        "user_balance": balance,
+        "operation_response": bindparam("response", type_=String),
+        "created_at": bindparam("charged_at", type_=UTCDateTime()),
+    }
+
+
+RECORD_CHARGED = insert(Record).values(charged_record(bindparam("balance"))).returning(Record.id, Record.user_balance)
 # PostgreSQL: the UPDATE feeds the INSERT, so the row lock is held for one statement and the commit.
+CHARGED_VALUES = charged_record(TAKE_COST.cte("charged").c.balance)
 CHARGE_AND_RECORD = (
     insert(Record)
-    .from_select(
-        CHARGED_RECORD_COLUMNS,
-        select(*CHARGED_RECORD_VALUES[:3], TAKE_COST.cte("charged").c.balance, *CHARGED_RECORD_VALUES[4:]),
-    )
+    .from_select(list(CHARGED_VALUES), select(*CHARGED_VALUES.values()))
     .returning(Record.id, Record.user_balance)
 )
 
